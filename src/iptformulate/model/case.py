@@ -1,0 +1,388 @@
+"""The interpersonal inventory as a typed, validated case (reference §2).
+
+A `Case` is the only input of the pipeline. Cross-field checks live here so that every later
+stage can trust ids, references and the timeline; the timeline is reduced to one signed offset
+from onset, in months, per event and per death, so no later stage reads a raw date.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    model_validator,
+)
+
+from .vocab import (
+    ChangeAtOnset,
+    Chronicity,
+    ConflictEnding,
+    Diagnosis,
+    DisputeEngagement,
+    EventType,
+    Frequency,
+    Importance,
+    Instrument,
+    Level,
+    Level3,
+    Population,
+    ProblemArea,
+    PersonStatus,
+    RelationshipType,
+    TreatmentFormat,
+    Valence,
+    WhoShouldChange,
+)
+
+MAX_TEXT = 4000
+DAYS_PER_MONTH = 30.4375
+
+
+def _nfc(value: str) -> str:
+    return unicodedata.normalize("NFC", value)
+
+
+Text = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(_nfc)]
+"""Free text: normalised to NFC, never shown in errors or logs."""
+
+Ident = Annotated[
+    str,
+    Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"),
+    AfterValidator(_nfc),
+]
+"""An id: letters, digits, `_`, `.` and `-`; safe to show in errors."""
+
+Months = Annotated[int, Field(ge=-1200, le=1200)]
+
+
+class FieldProblem(ValueError):
+    """A cross-field problem that knows the path of the field at fault."""
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
+
+
+class Severity(_Model):
+    """A symptom-severity score and the instrument it came from."""
+
+    instrument: Instrument
+    score: Annotated[int, Field(ge=0, le=100)]
+
+
+class Episode(_Model):
+    """The index episode: when it began and how long it has run (reference §2.5)."""
+
+    onset_date: dt.date | None = Field(
+        default=None, description="Onset of the index episode as an ISO date."
+    )
+    onset_months_before_intake: Annotated[int, Field(ge=0, le=1200)] | None = Field(
+        default=None, description="Onset given as months before intake, when no date is known."
+    )
+    intake_date: dt.date | None = Field(default=None, description="Date of the first session.")
+    chronicity: Chronicity | None = Field(
+        default=None, description="acute (< 6 months), subacute (6-24) or chronic (> 2 years)."
+    )
+    prior_episodes: Annotated[int, Field(ge=0, le=100)] = Field(
+        default=0, description="Number of earlier depressive episodes."
+    )
+    mourns_pre_illness_self: bool | None = Field(
+        default=None,
+        description=(
+            "The patient grieves the self, abilities or plans lost to a chronic illness "
+            "(the IPSRT 'loss of the healthy self', reference §3.5)."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _onset_before_intake(self) -> Episode:
+        if self.onset_date and self.intake_date and self.onset_date > self.intake_date:
+            raise FieldProblem(
+                "onset_date",
+                "onset_date is after intake_date; the episode must begin before the first session"
+            )
+        if (
+            self.onset_date
+            and self.intake_date
+            and self.onset_months_before_intake is not None
+            and abs(_months_between(self.onset_date, self.intake_date) - self.onset_months_before_intake)
+            > 1
+        ):
+            raise FieldProblem(
+                "onset_months_before_intake",
+                "onset_date and onset_months_before_intake disagree by more than a month; give one"
+            )
+        return self
+
+    def resolved_onset(self) -> dt.date | None:
+        """Onset as a date when it can be known from the fields given."""
+        if self.onset_date is not None:
+            return self.onset_date
+        if self.intake_date is not None and self.onset_months_before_intake is not None:
+            return _add_months(self.intake_date, -self.onset_months_before_intake)
+        return None
+
+
+class Expectation(_Model):
+    """One expectation in the relationship, held by the client or by the other person."""
+
+    holder: Literal["client", "other"]
+    text: Text | None = None
+    met: bool | None = Field(default=None, description="Whether the expectation is being met.")
+
+
+class When(_Model):
+    """A point on the timeline: an ISO date, or a signed offset from onset in months."""
+
+    date: dt.date | None = None
+    months_from_onset: Months | None = Field(
+        default=None, description="Negative before onset, positive after, 0 at onset."
+    )
+    approximate: bool = False
+
+
+class Person(_Model):
+    """One significant person of the inventory (reference §2.2)."""
+
+    id: Ident
+    name: Text = Field(description="Display name or role label; never shown in errors.")
+    relationship: RelationshipType
+    relationship_detail: Text | None = None
+    ring: Annotated[int, Field(ge=1, le=4)] | None = Field(
+        default=None, description="Closeness circle ring, 1 = closest."
+    )
+    ideal_ring: Annotated[int, Field(ge=1, le=4)] | None = None
+    contact: Frequency | None = None
+    activities: Text | None = None
+    support: Level | None = None
+    confidant: bool | None = None
+    liked: list[Text] = Field(default_factory=list, max_length=50)
+    disliked: list[Text] = Field(default_factory=list, max_length=50)
+    conflict: Level | None = None
+    conflict_frequency: Frequency | None = None
+    conflict_ending: ConflictEnding | None = None
+    expectations: list[Expectation] = Field(default_factory=list, max_length=50)
+    engagement: DisputeEngagement | None = Field(
+        default=None, description="Where a disagreement with this person stands."
+    )
+    knows_about_depression: bool | None = None
+    desired_change: Text | None = None
+    who_should_change: WhoShouldChange | None = None
+    change_at_onset: ChangeAtOnset | None = None
+    status: PersonStatus = PersonStatus.ALIVE
+    died: When | None = Field(default=None, description="When the person died.")
+    grief_signs: list[
+        Literal[
+            "avoids_reminders",
+            "no_grief_expressed",
+            "keeps_busy",
+            "life_organised_around_loss",
+            "excessive_guilt",
+            "ambivalence",
+            "idealisation",
+            "anniversary_reaction",
+            "lacks_support_in_grief",
+        ]
+    ] = Field(default_factory=list, max_length=20, description="Observed grief reactions.")
+    notes: Text | None = None
+
+    @model_validator(mode="after")
+    def _death_only_when_deceased(self) -> Person:
+        if self.died is not None and self.status is not PersonStatus.DECEASED:
+            raise FieldProblem(
+                "died",
+                f"person '{self.id}' has a date of death but status is '{self.status}'; "
+                "set status: deceased or remove 'died'"
+            )
+        if self.grief_signs and self.status is not PersonStatus.DECEASED:
+            raise FieldProblem(
+                "grief_signs",
+                f"person '{self.id}' has grief_signs but is not deceased; grief signs describe "
+                "a reaction to a death"
+            )
+        return self
+
+
+class RoleChange(_Model):
+    """The social role the client left and the one entered (reference §3.3)."""
+
+    old: Text | None = None
+    new: Text | None = None
+
+
+class LifeEvent(_Model):
+    """A dated life event of the timeline (reference §2.5)."""
+
+    id: Ident
+    type: EventType
+    date: dt.date | None = None
+    months_from_onset: Months | None = Field(
+        default=None, description="Negative before onset, positive after, 0 at onset."
+    )
+    approximate: bool = False
+    ongoing: bool = Field(
+        default=False, description="The event's consequences still maintain the episode."
+    )
+    people: list[Ident] = Field(default_factory=list, max_length=200)
+    valence: Valence | None = None
+    role_change: RoleChange | None = None
+    description: Text | None = None
+
+
+class Network(_Model):
+    """The client's interpersonal style and network history (reference §2.3, §3.4)."""
+
+    size_before_onset: Annotated[int, Field(ge=0, le=10000)] | None = None
+    size_now: Annotated[int, Field(ge=0, le=10000)] | None = None
+    longstanding_isolation: bool | None = Field(
+        default=None, description="Few relationships since long before the episode."
+    )
+    withdrew_since_onset: bool | None = Field(
+        default=None, description="The client pulled away from people after the episode began."
+    )
+    assertiveness: Level3 | None = None
+    social_skills_concerns: bool | None = None
+    attachment_notes: Text | None = None
+
+
+class RiskScreen(_Model):
+    """Items that need clinical attention before IPT starts."""
+
+    suicidal_ideation: Literal["none", "passive", "active"] | None = None
+    psychosis: bool | None = None
+    substance_misuse: bool | None = None
+
+
+class Case(_Model):
+    """A client's interpersonal inventory: the whole input of a formulation."""
+
+    id: Ident
+    age: Annotated[int, Field(ge=5, le=120)] | None = None
+    age_group: Literal["child", "adolescent", "adult", "older_adult"] | None = None
+    population: Population = Population.ADULT
+    diagnosis: Diagnosis = Diagnosis.MAJOR_DEPRESSION
+    severity: Severity | None = None
+    format: TreatmentFormat = TreatmentFormat.STANDARD
+    patient_words: Text | None = Field(
+        default=None, description="The patient's own words for the problem."
+    )
+    episode: Episode = Field(default_factory=Episode)
+    people: list[Person] = Field(default_factory=list, max_length=5000)
+    events: list[LifeEvent] = Field(default_factory=list, max_length=20000)
+    network: Network = Field(default_factory=Network)
+    importance: dict[ProblemArea, Importance] = Field(default_factory=dict)
+    risk: RiskScreen = Field(default_factory=RiskScreen)
+    notes: Text | None = None
+
+    _offsets: dict[str, int | None] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Case:
+        person_ids = _unique([p.id for p in self.people], "people")
+        _unique([e.id for e in self.events], "events")
+        clash = person_ids & {e.id for e in self.events}
+        if clash:
+            raise FieldProblem(
+                "events", f"id '{sorted(clash)[0]}' is used by a person and by an event; ids must be unique"
+            )
+        status = {p.id: p.status for p in self.people}
+        for i, event in enumerate(self.events):
+            for j, ref in enumerate(event.people):
+                if ref not in status:
+                    raise FieldProblem(
+                        f"events[{i}].people[{j}]",
+                        f"unknown person '{ref}'; add the person to 'people' or fix the reference",
+                    )
+            if event.type is EventType.DEATH:
+                for ref in event.people:
+                    if status[ref] is not PersonStatus.DECEASED:
+                        raise FieldProblem(
+                            f"events[{i}].people",
+                            f"a death of '{ref}' but that person's status is "
+                            f"'{status[ref]}'; set status: deceased",
+                        )
+        onset = self.episode.resolved_onset()
+        intake = self.episode.intake_date
+        offsets: dict[str, int | None] = {}
+        for i, event in enumerate(self.events):
+            offsets[event.id] = _offset(
+                f"events[{i}]", event.date, event.months_from_onset, onset, intake
+            )
+        for i, person in enumerate(self.people):
+            if person.died is not None:
+                offsets[person.id] = _offset(
+                    f"people[{i}].died",
+                    person.died.date,
+                    person.died.months_from_onset,
+                    onset,
+                    intake,
+                )
+        self._offsets = offsets
+        return self
+
+    def offset(self, ref: str) -> int | None:
+        """Months from onset of an event or of a person's death (None when unknown)."""
+        return self._offsets.get(ref)
+
+
+def _unique(ids: list[str], where: str) -> set[str]:
+    seen: set[str] = set()
+    for i, ident in enumerate(ids):
+        if ident in seen:
+            raise FieldProblem(f"{where}[{i}].id", f"duplicate id '{ident}'; every id must be unique")
+        seen.add(ident)
+    return seen
+
+
+def _months_between(start: dt.date, end: dt.date) -> int:
+    return round((end - start).days / DAYS_PER_MONTH)
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    total = day.year * 12 + (day.month - 1) + months
+    year, month = divmod(total, 12)
+    return dt.date(year, month + 1, min(day.day, 28))
+
+
+def _offset(
+    where: str,
+    when: dt.date | None,
+    months: int | None,
+    onset: dt.date | None,
+    intake: dt.date | None,
+) -> int | None:
+    if when is not None and intake is not None and when > intake:
+        after = _months_between(intake, when)
+        if after > 1:
+            raise FieldProblem(
+                f"{where}.date", "the date is after intake; events after intake cannot be recorded"
+            )
+    if when is None:
+        return months
+    if onset is None:
+        if months is not None:
+            return months
+        raise FieldProblem(
+            f"{where}.date",
+            "a date needs the onset as a date (episode.onset_date, or intake_date with "
+            "onset_months_before_intake); or give months_from_onset instead"
+        )
+    computed = _months_between(onset, when)
+    if months is not None and abs(computed - months) > 1:
+        raise FieldProblem(
+            f"{where}.months_from_onset",
+            f"date and months_from_onset disagree ({computed} vs {months} months from "
+            "onset); give one of them"
+        )
+    return computed

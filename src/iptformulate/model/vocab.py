@@ -1,0 +1,195 @@
+"""Controlled vocabularies of the interpersonal inventory.
+
+Every enum value is a lower-case snake_case string so that case files stay readable and facts
+handed to the rules engine are plain strings (see docs/facts.md).
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class Vocab(str, Enum):
+    """String enum whose str() is its value (keeps templates and facts plain)."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+class Population(Vocab):
+    ADULT = "adult"
+    ADOLESCENT = "adolescent"
+    OLDER_ADULT = "older_adult"
+    PERINATAL = "perinatal"
+
+
+class Diagnosis(Vocab):
+    MAJOR_DEPRESSION = "major_depression"
+    PERSISTENT_DEPRESSION = "persistent_depression"
+    BIPOLAR_DEPRESSION = "bipolar_depression"
+    PTSD = "ptsd"
+    OTHER = "other"
+
+
+class TreatmentFormat(Vocab):
+    STANDARD = "standard"
+    IPT_A = "ipt_a"
+    BRIEF = "brief"
+    GROUP = "group"
+    MAINTENANCE = "maintenance"
+
+
+class Instrument(Vocab):
+    PHQ9 = "phq9"
+    HAMD = "hamd"
+    BDI2 = "bdi2"
+    MADRS = "madrs"
+    EPDS = "epds"
+    OTHER = "other"
+
+
+class Chronicity(Vocab):
+    ACUTE = "acute"  # under 6 months
+    SUBACUTE = "subacute"  # 6 to 24 months
+    CHRONIC = "chronic"  # over 2 years (persistent depressive disorder territory)
+
+
+class RelationshipType(Vocab):
+    PARTNER = "partner"
+    EX_PARTNER = "ex_partner"
+    PARENT = "parent"
+    STEP_PARENT = "step_parent"
+    CHILD = "child"
+    SIBLING = "sibling"
+    GRANDPARENT = "grandparent"
+    OTHER_RELATIVE = "other_relative"
+    FRIEND = "friend"
+    COLLEAGUE = "colleague"
+    BOSS = "boss"
+    TEACHER = "teacher"
+    NEIGHBOUR = "neighbour"
+    CLINICIAN = "clinician"
+    OTHER = "other"
+
+
+class Frequency(Vocab):
+    """How often: used for contact and for conflict."""
+
+    NEVER = "never"
+    RARELY = "rarely"  # a few times a year
+    MONTHLY = "monthly"
+    WEEKLY = "weekly"
+    DAILY = "daily"
+
+
+class Level(Vocab):
+    """Four-step ordinal used for support and conflict."""
+
+    NONE = "none"
+    LOW = "low"
+    MODERATE = "moderate"
+    HIGH = "high"
+
+
+class ConflictEnding(Vocab):
+    """How conflicts with this person usually end."""
+
+    RESOLVED = "resolved"
+    DROPPED = "dropped"  # nobody raises it again
+    ESCALATES = "escalates"
+    PATIENT_GIVES_IN = "patient_gives_in"
+    OTHER_GIVES_IN = "other_gives_in"
+    UNRESOLVED = "unresolved"
+
+
+class DisputeEngagement(Vocab):
+    """Where the parties stand in a disagreement (the stage recognisers of reference §3.2)."""
+
+    NEGOTIATING = "negotiating"
+    STOPPED_TALKING = "stopped_talking"
+    ENDING = "ending"
+
+
+class WhoShouldChange(Vocab):
+    SELF = "self"
+    OTHER = "other"
+    BOTH = "both"
+
+
+class ChangeAtOnset(Vocab):
+    """How the relationship changed around the onset of symptoms."""
+
+    NONE = "none"
+    WORSENED = "worsened"
+    IMPROVED = "improved"
+    STARTED = "started"
+    ENDED = "ended"
+    LOST_CONTACT = "lost_contact"
+
+
+class PersonStatus(Vocab):
+    ALIVE = "alive"
+    DECEASED = "deceased"
+    ESTRANGED = "estranged"
+    RELATIONSHIP_ENDED = "relationship_ended"
+
+
+class EventType(Vocab):
+    DEATH = "death"
+    SEPARATION = "separation"
+    DIVORCE = "divorce"
+    MARRIAGE = "marriage"
+    PREGNANCY = "pregnancy"
+    BIRTH = "birth"
+    MISCARRIAGE = "miscarriage"
+    JOB_LOSS = "job_loss"
+    NEW_JOB = "new_job"
+    PROMOTION = "promotion"
+    RETIREMENT = "retirement"
+    MOVE = "move"
+    MIGRATION = "migration"
+    ILLNESS_DIAGNOSIS = "illness_diagnosis"
+    DISABILITY = "disability"
+    CAREGIVING_START = "caregiving_start"
+    CAREGIVING_END = "caregiving_end"
+    CHILDREN_LEAVING = "children_leaving"
+    SCHOOL_CHANGE = "school_change"
+    GRADUATION = "graduation"
+    TRAUMA = "trauma"
+    FINANCIAL_LOSS = "financial_loss"
+    COMING_OUT = "coming_out"
+    CONFLICT = "conflict"  # an argument or the start or escalation of a dispute
+    OTHER = "other"
+
+
+class Valence(Vocab):
+    POSITIVE = "positive"
+    NEGATIVE = "negative"
+    MIXED = "mixed"
+    NEUTRAL = "neutral"
+
+
+class Level3(Vocab):
+    """Three-step ordinal for patient-level style ratings."""
+
+    LOW = "low"
+    MODERATE = "moderate"
+    HIGH = "high"
+
+
+class ProblemArea(Vocab):
+    """Canonical problem-area ids (reference §1.1); profiles map them to display labels."""
+
+    GRIEF = "grief"
+    ROLE_DISPUTE = "role_dispute"
+    ROLE_TRANSITION = "role_transition"
+    INTERPERSONAL_DEFICITS = "interpersonal_deficits"
+    LOSS_OF_HEALTHY_SELF = "loss_of_healthy_self"
+
+
+class Importance(Vocab):
+    """Patient-rated importance of a problem (reference §4.3 step 5b)."""
+
+    NOT_IMPORTANT = "not_important"
+    SOMEWHAT = "somewhat"
+    VERY = "very"
