@@ -1,0 +1,307 @@
+"""Facts: the flat records the rules see (pipeline stage 3).
+
+Facts carry only strings from closed vocabularies, small ints and tri-state strings
+(`yes`/`no`/`unknown`), and every fact of a type has every field. That keeps the two engines
+identical: durable-rules mishandles missing properties, exponent-form floats and wide ints
+(docs/engine.md), and the reference evaluator sees exactly the same records. No names or free
+text ever enter a fact. Field documentation: docs/facts.md (generated from `FACT_FIELDS`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .graph import RelationshipGraph
+from .model.case import Case, Person
+from .model.vocab import Frequency, Level, PersonStatus, ProblemArea
+
+FACTS_VERSION = 1
+UNKNOWN_OFFSET = 9999  # sorts after every real offset, so window tests never match it
+UNPLACED_RING = 9  # outside every real ring, so closeness tests never match it
+
+Fact = dict[str, Any]
+
+GRIEF_SIGNS = (
+    "avoids_reminders",
+    "no_grief_expressed",
+    "keeps_busy",
+    "life_organised_around_loss",
+    "excessive_guilt",
+    "ambivalence",
+    "idealisation",
+    "anniversary_reaction",
+    "lacks_support_in_grief",
+)
+
+
+@dataclass(frozen=True)
+class FactParams:
+    """Profile parameters the facts stage needs (the onset window and what counts as close)."""
+
+    window_before: int = 12
+    window_after: int = 3
+    close_ring: int = 2
+
+    @classmethod
+    def from_mapping(cls, params: Mapping[str, Any]) -> FactParams:
+        return cls(
+            window_before=int(params.get("onset_window_before_months", cls.window_before)),
+            window_after=int(params.get("onset_window_after_months", cls.window_after)),
+            close_ring=int(params.get("close_ring", cls.close_ring)),
+        )
+
+
+FACT_FIELDS: dict[str, dict[str, str]] = {
+    "client": {
+        "population": "adult | adolescent | older_adult | perinatal",
+        "diagnosis": "major_depression | persistent_depression | bipolar_depression | ptsd | other",
+        "format": "standard | ipt_a | brief | group | maintenance",
+        "age": "age in years, 0 when unknown",
+        "chronicity": "acute | subacute | chronic | unknown",
+        "prior_episodes": "number of earlier episodes",
+        "mourns_pre_illness_self": "yes | no | unknown",
+        "longstanding_isolation": "yes | no | unknown: few ties since long before the episode",
+        "withdrew_since_onset": "yes | no | unknown: pulled away from people after onset",
+        "assertiveness": "low | moderate | high | unknown",
+        "social_skills_concerns": "yes | no | unknown",
+        "suicidal_ideation": "none | passive | active | unknown",
+        "psychosis": "yes | no | unknown",
+        "substance_misuse": "yes | no | unknown",
+        "importance_<area>": "not_important | somewhat | very | unknown, per problem area",
+    },
+    "person": {
+        "ref": "the person's id (join key)",
+        "relationship": "partner | parent | child | sibling | friend | boss | ... (vocabulary)",
+        "ring": "closeness ring 1-4 (1 = closest); 9 when not placed",
+        "ideal_ring": "where the client would like the person; 9 when not given",
+        "contact": "never | rarely | monthly | weekly | daily | unknown",
+        "support": "none | low | moderate | high | unknown",
+        "confidant": "yes | no | unknown",
+        "conflict": "none | low | moderate | high | unknown",
+        "conflict_rank": "0 none, 1 low, 2 moderate, 3 high; -1 unknown",
+        "support_rank": "0 none, 1 low, 2 moderate, 3 high; -1 unknown",
+        "contact_rank": "0 never, 1 rarely, 2 monthly, 3 weekly, 4 daily; -1 unknown",
+        "conflict_frequency": "never | rarely | monthly | weekly | daily | unknown",
+        "conflict_ending": "resolved | dropped | escalates | patient_gives_in | other_gives_in | "
+        "unresolved | unknown",
+        "unmet_expectations": "count of expectations (either side) marked not met",
+        "unmet_client_expectations": "count of the client's expectations not met",
+        "unmet_other_expectations": "count of the other person's expectations not met",
+        "engagement": "negotiating | stopped_talking | ending | none",
+        "knows_about_depression": "yes | no | unknown",
+        "who_should_change": "self | other | both | unknown",
+        "change_at_onset": "none | worsened | improved | started | ended | lost_contact | unknown",
+        "status": "alive | deceased | estranged | relationship_ended",
+        "death_offset": "months from onset to the death (negative = before); 9999 when unknown",
+        "death_timing": "known | unknown | not_applicable",
+        "grief_signs": "count of recorded grief reactions",
+        "<sign>": "yes | no for each grief reaction: " + ", ".join(GRIEF_SIGNS),
+        "event_count": "number of life events that involve this person",
+    },
+    "event": {
+        "ref": "the event's id (join key)",
+        "type": "death | separation | divorce | ... | conflict | other (vocabulary)",
+        "offset": "months from onset (negative = before); 9999 when unknown",
+        "timing": "known | unknown",
+        "approximate": "yes | no",
+        "ongoing": "yes | no: its consequences still maintain the episode",
+        "valence": "positive | negative | mixed | neutral | unknown",
+        "role_change": "yes | no: an old or a new role is named",
+        "people_count": "number of people involved",
+    },
+    "involvement": {
+        "event_ref": "the event's id (join key to event.ref)",
+        "person_ref": "the person's id (join key to person.ref)",
+        "type": "the event's type",
+        "offset": "the event's offset from onset; 9999 when unknown",
+        "timing": "known | unknown",
+    },
+    "summary": {
+        "people": "number of people in the inventory",
+        "network_size_now": "people in the client's network now",
+        "network_size_before": "people in the network before onset",
+        "network_shrank": "yes | no: fewer people now than before onset",
+        "close_ties": "people in ring <= close_ring",
+        "supportive_ties": "people giving moderate or high support, or confidants",
+        "confidants": "confidants",
+        "conflictual_ties": "people with moderate or high conflict",
+        "deceased": "deceased people",
+        "deaths_near_onset": "deaths inside the onset window",
+        "events": "life events recorded",
+        "events_near_onset": "events inside the onset window",
+        "role_changes_near_onset": "events with a role change inside the onset window",
+        "lost_ties_since_onset": "people the client lost contact with or ended with at onset",
+        "worsened_ties_at_onset": "relationships that worsened around onset",
+        "unmet_expectation_ties": "people with at least one unmet expectation",
+        "disputes_engaged": "people with a recorded dispute engagement",
+    },
+}
+
+
+_LEVELS = (Level.NONE, Level.LOW, Level.MODERATE, Level.HIGH)
+_FREQUENCIES = (
+    Frequency.NEVER,
+    Frequency.RARELY,
+    Frequency.MONTHLY,
+    Frequency.WEEKLY,
+    Frequency.DAILY,
+)
+
+
+def _rank(value: object, order: tuple[object, ...]) -> int:
+    return -1 if value is None else order.index(value)
+
+
+def tri(value: bool | None) -> str:
+    """Tri-state string for an optional yes/no answer."""
+    if value is None:
+        return "unknown"
+    return "yes" if value else "no"
+
+
+def _opt(value: object) -> str:
+    return "unknown" if value is None else str(value)
+
+
+def build_facts(graph: RelationshipGraph, params: FactParams | None = None) -> list[Fact]:
+    """All facts of one case, sorted by id; fact ids are prefixed by kind so they never clash."""
+    params = params or FactParams()
+    case = graph.case
+    facts: list[Fact] = [_client_fact(case)]
+    event_counts: dict[str, int] = {}
+    for event in graph.events():
+        offset = case.offset(event.id)
+        involved = graph.people_involved(event.id)
+        change = event.role_change
+        facts.append(
+            {
+                "kind": "event",
+                "id": f"event:{event.id}",
+                "ref": event.id,
+                "type": str(event.type),
+                "offset": UNKNOWN_OFFSET if offset is None else offset,
+                "timing": "unknown" if offset is None else "known",
+                "approximate": tri(event.approximate),
+                "ongoing": tri(event.ongoing),
+                "valence": _opt(event.valence),
+                "role_change": tri(change is not None and bool(change.old or change.new)),
+                "people_count": len(involved),
+            }
+        )
+        for person in involved:
+            event_counts[person.id] = event_counts.get(person.id, 0) + 1
+            facts.append(
+                {
+                    "kind": "involvement",
+                    "id": f"involvement:{event.id}:{person.id}",
+                    "event_ref": event.id,
+                    "person_ref": person.id,
+                    "type": str(event.type),
+                    "offset": UNKNOWN_OFFSET if offset is None else offset,
+                    "timing": "unknown" if offset is None else "known",
+                }
+            )
+    for person in graph.people():
+        facts.append(_person_fact(case, person, event_counts.get(person.id, 0)))
+    metrics = graph.metrics(
+        before=params.window_before, after=params.window_after, close_ring=params.close_ring
+    )
+    people = graph.people()
+    facts.append(
+        {
+            "kind": "summary",
+            "id": "summary",
+            "people": metrics.people,
+            "network_size_now": metrics.network_size_now,
+            "network_size_before": metrics.network_size_before_onset,
+            "network_shrank": tri(metrics.network_size_now < metrics.network_size_before_onset),
+            "close_ties": metrics.close_ties,
+            "supportive_ties": metrics.supportive_ties,
+            "confidants": metrics.confidants,
+            "conflictual_ties": metrics.conflictual_ties,
+            "deceased": metrics.deceased,
+            "deaths_near_onset": metrics.deaths_near_onset,
+            "events": len(case.events),
+            "events_near_onset": metrics.events_near_onset,
+            "role_changes_near_onset": metrics.role_changes_near_onset,
+            "lost_ties_since_onset": metrics.lost_ties_since_onset,
+            "worsened_ties_at_onset": metrics.worsened_ties_at_onset,
+            "unmet_expectation_ties": sum(
+                1 for p in people if any(x.met is False for x in p.expectations)
+            ),
+            "disputes_engaged": sum(1 for p in people if p.engagement is not None),
+        }
+    )
+    facts.sort(key=lambda f: str(f["id"]))
+    return facts
+
+
+def _client_fact(case: Case) -> Fact:
+    net = case.network
+    fact: Fact = {
+        "kind": "client",
+        "id": "client",
+        "ref": "client",
+        "population": str(case.population),
+        "diagnosis": str(case.diagnosis),
+        "format": str(case.format),
+        "age": case.age or 0,
+        "chronicity": _opt(case.episode.chronicity),
+        "prior_episodes": case.episode.prior_episodes,
+        "mourns_pre_illness_self": tri(case.episode.mourns_pre_illness_self),
+        "longstanding_isolation": tri(net.longstanding_isolation),
+        "withdrew_since_onset": tri(net.withdrew_since_onset),
+        "assertiveness": _opt(net.assertiveness),
+        "social_skills_concerns": tri(net.social_skills_concerns),
+        "suicidal_ideation": _opt(case.risk.suicidal_ideation),
+        "psychosis": tri(case.risk.psychosis),
+        "substance_misuse": tri(case.risk.substance_misuse),
+    }
+    for area in ProblemArea:
+        fact[f"importance_{area.value}"] = _opt(case.importance.get(area))
+    return fact
+
+
+def _person_fact(case: Case, person: Person, event_count: int) -> Fact:
+    deceased = person.status is PersonStatus.DECEASED
+    death = case.offset(person.id) if deceased else None
+    fact: Fact = {
+        "kind": "person",
+        "id": f"person:{person.id}",
+        "ref": person.id,
+        "relationship": str(person.relationship),
+        "ring": person.ring if person.ring is not None else UNPLACED_RING,
+        "ideal_ring": person.ideal_ring if person.ideal_ring is not None else UNPLACED_RING,
+        "contact": _opt(person.contact),
+        "support": _opt(person.support),
+        "confidant": tri(person.confidant),
+        "conflict": _opt(person.conflict),
+        "conflict_rank": _rank(person.conflict, _LEVELS),
+        "support_rank": _rank(person.support, _LEVELS),
+        "contact_rank": _rank(person.contact, _FREQUENCIES),
+        "conflict_frequency": _opt(person.conflict_frequency),
+        "conflict_ending": _opt(person.conflict_ending),
+        "unmet_expectations": sum(1 for x in person.expectations if x.met is False),
+        "unmet_client_expectations": sum(
+            1 for x in person.expectations if x.met is False and x.holder == "client"
+        ),
+        "unmet_other_expectations": sum(
+            1 for x in person.expectations if x.met is False and x.holder == "other"
+        ),
+        "engagement": "none" if person.engagement is None else str(person.engagement),
+        "knows_about_depression": tri(person.knows_about_depression),
+        "who_should_change": _opt(person.who_should_change),
+        "change_at_onset": _opt(person.change_at_onset),
+        "status": str(person.status),
+        "death_offset": UNKNOWN_OFFSET if death is None else death,
+        "death_timing": (
+            "not_applicable" if not deceased else ("unknown" if death is None else "known")
+        ),
+        "grief_signs": len(set(person.grief_signs)),
+        "event_count": event_count,
+    }
+    for sign in GRIEF_SIGNS:
+        fact[sign] = tri(sign in person.grief_signs)
+    return fact
