@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -72,14 +73,24 @@ class RuleError(IPTFormulateError, ValueError):
         super().__init__(f"{where}: {message}")
 
 
+_SAFE_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}|\[key\]")
+
+
 def format_loc(loc: Iterable[Any]) -> str:
-    """Render a pydantic location as `people[2].ring`."""
+    """Render a pydantic location as `people[2].ring`.
+
+    A key that is not id-like (an unknown field or mapping key written as free text) is shown
+    as `<key>` so that the path never echoes case content.
+    """
     out = ""
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += ("." if out else "") + str(part)
+            text = str(part)
+            if not _SAFE_KEY.fullmatch(text):
+                text = "<key>"
+            out += ("." if out else "") + text
     return out
 
 
@@ -92,8 +103,11 @@ def problems_from_validation(exc: ValidationError) -> list[tuple[str, str]]:
         original = ctx.get("error")
         extra_path = getattr(original, "path", None)
         if isinstance(extra_path, str) and extra_path:
-            loc = f"{loc}.{extra_path}" if loc and not extra_path.startswith("[") else loc + extra_path
-        message = str(original) if original is not None else _expected(err)
+            joined = loc and not extra_path.startswith("[")
+            loc = f"{loc}.{extra_path}" if joined else loc + extra_path
+        # Only an exception raised by our validators carries our message; a plain string in
+        # ctx["error"] (pydantic's date parser, for one) is a fragment of pydantic's own message.
+        message = str(original) if isinstance(original, Exception) else _expected(err)
         problems.append((loc, message))
     return problems
 

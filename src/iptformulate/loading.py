@@ -8,6 +8,7 @@ from __future__ import annotations
 import glob
 import json
 import os
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from .model.case import Case
 
 MAX_FILE_BYTES = 5_000_000
 CASE_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl")
+_SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 
 def parse_case(data: Any, *, source: str | None = None) -> Case:
@@ -40,7 +42,9 @@ def parse_case(data: Any, *, source: str | None = None) -> Case:
             message, source=source, case_id=case_id, path=path, problems=problems
         ) from None
     except RecursionError:
-        raise CaseError("the document is nested too deeply", source=source, case_id=case_id) from None
+        raise CaseError(
+            "the document is nested too deeply", source=source, case_id=case_id
+        ) from None
 
 
 def load_case(path: str | os.PathLike[str]) -> Case:
@@ -50,7 +54,10 @@ def load_case(path: str | os.PathLike[str]) -> Case:
 
 
 def load_cases(source: str | os.PathLike[str]) -> Iterator[Case]:
-    """Lazily read every case of a file, directory, glob or JSONL file; raise on the first bad one."""
+    """Lazily read every case of a file, directory, glob or JSONL file.
+
+    Raises the `CaseError` of the first bad case.
+    """
     for item in read_cases(source):
         if isinstance(item, CaseError):
             raise item
@@ -146,6 +153,7 @@ def _json_problem(exc: Exception) -> str:
 def _case_id(data: Any) -> str | None:
     if isinstance(data, Mapping):
         value = data.get("id")
-        if isinstance(value, str) and len(value) <= 64 and value.isprintable():
+        # Only an id that passes the `Ident` rule is shown: an invalid id may be free text.
+        if isinstance(value, str) and _SAFE_ID.fullmatch(value):
             return value
     return None

@@ -7,8 +7,8 @@ from onset, in months, per event and per death, so no later stage reads a raw da
 
 from __future__ import annotations
 
-import unicodedata
 import datetime as dt
+import unicodedata
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -32,9 +32,9 @@ from .vocab import (
     Instrument,
     Level,
     Level3,
+    PersonStatus,
     Population,
     ProblemArea,
-    PersonStatus,
     RelationshipType,
     TreatmentFormat,
     Valence,
@@ -116,7 +116,10 @@ class Episode(_Model):
             self.onset_date
             and self.intake_date
             and self.onset_months_before_intake is not None
-            and abs(_months_between(self.onset_date, self.intake_date) - self.onset_months_before_intake)
+            and abs(
+                _months_between(self.onset_date, self.intake_date)
+                - self.onset_months_before_intake
+            )
             > 1
         ):
             raise FieldProblem(
@@ -291,11 +294,12 @@ class Case(_Model):
     def _cross_checks(self) -> Case:
         person_ids = _unique([p.id for p in self.people], "people")
         _unique([e.id for e in self.events], "events")
-        clash = person_ids & {e.id for e in self.events}
-        if clash:
-            raise FieldProblem(
-                "events", f"id '{sorted(clash)[0]}' is used by a person and by an event; ids must be unique"
-            )
+        for i, event in enumerate(self.events):
+            if event.id in person_ids:
+                raise FieldProblem(
+                    f"events[{i}].id",
+                    f"id '{event.id}' is used by a person and by an event; ids must be unique",
+                )
         status = {p.id: p.status for p in self.people}
         for i, event in enumerate(self.events):
             for j, ref in enumerate(event.people):
@@ -340,7 +344,9 @@ def _unique(ids: list[str], where: str) -> set[str]:
     seen: set[str] = set()
     for i, ident in enumerate(ids):
         if ident in seen:
-            raise FieldProblem(f"{where}[{i}].id", f"duplicate id '{ident}'; every id must be unique")
+            raise FieldProblem(
+                f"{where}[{i}].id", f"duplicate id '{ident}'; every id must be unique"
+            )
         seen.add(ident)
     return seen
 

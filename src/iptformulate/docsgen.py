@@ -1,0 +1,429 @@
+"""Generate docs/case-format.md from the case model itself.
+
+`python -m iptformulate.docsgen [PATH]` writes the reference page (by default to
+docs/case-format.md of the repository this module lives in). Every field's meaning comes from
+its `Field(description=...)` or, failing that, from `_FIELD_NOTES` below; a field with neither
+is an error, so the page cannot silently lose a field. tests/test_docs_case_format.py checks
+that the checked-in page equals `render_case_format()`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import sys
+import types
+import typing
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import annotated_types
+import yaml
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+
+from .model.case import (
+    Case,
+    Episode,
+    Expectation,
+    LifeEvent,
+    Network,
+    Person,
+    RiskScreen,
+    RoleChange,
+    Severity,
+    When,
+)
+
+MODELS: tuple[type[BaseModel], ...] = (
+    Case,
+    Episode,
+    Person,
+    Expectation,
+    When,
+    LifeEvent,
+    RoleChange,
+    Network,
+    RiskScreen,
+    Severity,
+)
+"""The models documented, in page order."""
+
+_FIELD_NOTES: dict[str, str] = {
+    # Case
+    "Case.id": "The case's id. Shown in every error message, so use a code, never a name.",
+    "Case.age": "The client's age in years.",
+    "Case.age_group": (
+        "Developmental group, when the exact age is not recorded; IPT-A and older-adult "
+        "adaptations depend on it."
+    ),
+    "Case.population": "The population whose IPT adaptation applies (reference §6.2).",
+    "Case.diagnosis": "The working diagnosis of the index episode that IPT is to treat.",
+    "Case.severity": "Symptom severity at intake, with the instrument used.",
+    "Case.format": "The IPT format planned: standard acute, IPT-A, brief, group or maintenance.",
+    "Case.episode": "The index episode: onset, intake and course.",
+    "Case.people": "The interpersonal inventory: one record per significant person.",
+    "Case.events": "The timeline: life events around the onset of the episode.",
+    "Case.network": "The client's interpersonal style and the size of the social network.",
+    "Case.importance": (
+        "How important the client rates each problem area (keys are problem areas, values "
+        "the rating); used when agreeing the focus."
+    ),
+    "Case.risk": "Risk screen: items that need clinical attention before IPT starts.",
+    "Case.notes": "Clinician's notes on the case. Free text, never shown in errors.",
+    # Person
+    "Person.id": (
+        "Short id of the person, used by events to refer to them. Shown in errors: use a "
+        "code or role label such as `mother`, not a name."
+    ),
+    "Person.relationship": "Who the person is to the client.",
+    "Person.relationship_detail": "More detail on the relationship, in the clinician's words.",
+    "Person.ideal_ring": "The ring where the client would like this person to be.",
+    "Person.contact": "How often the client and this person are in contact.",
+    "Person.activities": "What they do together.",
+    "Person.support": "How much support the client gets from this person.",
+    "Person.confidant": "Whether the client can confide in this person.",
+    "Person.liked": "What the client values in the relationship, with examples.",
+    "Person.disliked": "What the client dislikes in the relationship, with examples.",
+    "Person.conflict": "How much conflict there is in the relationship.",
+    "Person.conflict_frequency": "How often they argue.",
+    "Person.conflict_ending": "How disagreements with this person usually end.",
+    "Person.expectations": (
+        "Mutual expectations in the relationship and whether they are met; non-reciprocal "
+        "expectations are the core of a role dispute."
+    ),
+    "Person.knows_about_depression": "Whether this person knows the client has been depressed.",
+    "Person.desired_change": "What the client would like to change in the relationship.",
+    "Person.who_should_change": "Who the client thinks should change: self, the other, or both.",
+    "Person.change_at_onset": "How the relationship changed around the onset of symptoms.",
+    "Person.status": "Whether the person is alive, deceased, estranged or the relationship ended.",
+    "Person.notes": "Clinician's notes on this relationship. Free text, never shown in errors.",
+    # Expectation
+    "Expectation.holder": "Who holds the expectation: the client or the other person.",
+    "Expectation.text": "The expectation, in the client's or clinician's words.",
+    # When
+    "When.date": "The date, when it is known.",
+    "When.approximate": "The date or offset is an estimate.",
+    # LifeEvent
+    "LifeEvent.id": "Short id of the event; unique across people and events.",
+    "LifeEvent.type": "What happened.",
+    "LifeEvent.date": (
+        "When it happened, as an ISO date. Needs a known onset (see Episode) unless "
+        "months_from_onset is also given."
+    ),
+    "LifeEvent.approximate": "The date or offset is an estimate.",
+    "LifeEvent.people": "Ids of the people involved; each must be in `people`.",
+    "LifeEvent.valence": "Whether the client experienced the event as positive or negative.",
+    "LifeEvent.role_change": "For a role transition: the role left and the role entered.",
+    "LifeEvent.description": "What happened, in the clinician's words. Never shown in errors.",
+    # RoleChange
+    "RoleChange.old": "The role the client left, e.g. `employed nurse`.",
+    "RoleChange.new": "The role the client entered, e.g. `full-time carer`.",
+    # Network
+    "Network.size_before_onset": (
+        "Number of people the client was in regular contact with before onset."
+    ),
+    "Network.size_now": "Number of people the client is in regular contact with now.",
+    "Network.assertiveness": "How well the client asserts their own needs with others.",
+    "Network.social_skills_concerns": (
+        "The clinician has concerns about the client's social skills (interpersonal deficits)."
+    ),
+    "Network.attachment_notes": (
+        "Notes on attachment and communication style. Never shown in errors."
+    ),
+    # RiskScreen
+    "RiskScreen.suicidal_ideation": "Suicidal ideation at screening.",
+    "RiskScreen.psychosis": "Psychotic symptoms are present.",
+    "RiskScreen.substance_misuse": "Substance misuse is present.",
+    # Severity
+    "Severity.instrument": "The rating scale used.",
+    "Severity.score": "The total score on that scale.",
+}
+"""IPT-terms meaning of each field that has no `description` in the model, keyed `Model.field`."""
+
+_INTRO = """\
+# Case format
+
+<!-- Generated by `python -m iptformulate.docsgen` from the case model; do not edit by hand. -->
+
+A **case** is one client's *interpersonal inventory*: the review of the important people in
+the client's life, and of what those relationships are like, that the IPT therapist gathers in
+the initial sessions and uses to choose the problem area (grief, role dispute, role transition,
+interpersonal deficits). It is the only input of a formulation. A case file is YAML (`.yaml`,
+`.yml`) or JSON (`.json`); a `.jsonl` file holds one case per line.
+
+What a case holds, in IPT terms:
+
+- **The people** (`people`). One record per significant person: who they are to the client,
+  how close the client feels, how much contact and support there is, what the client likes and
+  dislikes in the relationship, the expectations each side holds and whether they are met,
+  conflict and how it ends, and how the relationship changed around the onset of symptoms.
+- **The closeness circle** (`ring`, `ideal_ring`). The client sits in the centre of three or
+  four concentric rings and places each person on a ring by how close they feel: ring 1 is the
+  closest. `ideal_ring` is where the client would like the person to be.
+- **The timeline** (`episode`, `events`, `died`). IPT looks for interpersonal changes near the
+  onset of the episode, or that keep it going. Every event and every death can be placed on the
+  timeline by an ISO date, or by `months_from_onset`: a signed offset in months from the onset
+  of the index episode (negative before onset, `0` at onset, positive after). A date can only
+  be placed when the onset is known as a date: `episode.onset_date`, or `episode.intake_date`
+  with `episode.onset_months_before_intake`. When a case gives both a date and an offset, they
+  must agree to within a month.
+- **Our own words** (`patient_words`, `name`, `notes`, `description` and the other free-text
+  fields). The client's own words for the problem, names and notes are kept as written
+  (normalised to Unicode NFC) and used in the formulation, but they are **never** shown in an
+  error message or a log: errors name the file, the case id, the field path and what was
+  expected. Ids (`id` of the case, of people and of events) *are* shown, so use codes or role
+  labels (`mother`, `p1`), never names.
+
+Unknown fields are rejected, so a misspelt field name is an error rather than silently ignored.
+The same format is available as JSON Schema from `iptformulate.schema.case_json_schema()`, for
+intake forms and editors; the cross-field rules under "Validation rules" are checked by
+iptformulate only.
+
+Types: *text* is free text (up to 4000 characters); *id* is 1-64 letters, digits, `_`, `.` or
+`-`, starting with a letter or digit; *date* is an ISO date (`YYYY-MM-DD`). An optional field
+may be left out or set to `null`.
+"""
+
+_RULES: tuple[str, ...] = (
+    "**Unknown person reference**: every id in an event's `people` must be the `id` of a person "
+    "in `people` (reported at `events[i].people[j]`).",
+    "**Duplicate ids**: person ids, event ids, and ids shared by a person and an event are "
+    "errors (reported at `people[i].id` or `events[i].id`).",
+    "**Death date for a living person**: `died` is only allowed when `status` is `deceased` "
+    "(reported at `people[i].died`); likewise a `death` event may only involve deceased people "
+    "(reported at `events[i].people`).",
+    "**Grief signs on a living person**: `grief_signs` describe a reaction to a death and need "
+    "`status: deceased` (reported at `people[i].grief_signs`).",
+    "**Date and offset disagree**: when an event or a death gives both `date` and "
+    "`months_from_onset`, they must agree to within one month (reported at "
+    "`...months_from_onset`); likewise `episode.onset_date` and "
+    "`episode.onset_months_before_intake`.",
+    "**Onset after intake**: `episode.onset_date` may not be after `episode.intake_date`.",
+    "**Date without a known onset**: a dated event or death needs the onset as a date, or "
+    "`months_from_onset` alongside the date (reported at `...date`).",
+    "**Dated event after intake**: an event or death dated more than a month after "
+    "`episode.intake_date` cannot be recorded (reported at `...date`).",
+)
+
+EXAMPLE_CASE = """\
+id: demo-001
+age: 42
+population: adult
+diagnosis: major_depression
+severity: {instrument: phq9, score: 17}
+patient_words: "Since Mum died I can't get going; the house is too quiet."
+episode:
+  onset_months_before_intake: 4
+  intake_date: 2024-03-15
+  chronicity: acute
+  prior_episodes: 0
+people:
+  - id: mother
+    name: Mum
+    relationship: parent
+    ring: 1
+    status: deceased
+    died: {date: 2023-10-02}
+    grief_signs: [avoids_reminders, keeps_busy]
+    change_at_onset: ended
+  - id: partner
+    name: Sam
+    relationship: partner
+    ring: 2
+    ideal_ring: 1
+    contact: daily
+    support: moderate
+    confidant: false
+    conflict: moderate
+    conflict_frequency: weekly
+    conflict_ending: dropped
+    expectations:
+      - {holder: client, text: Help clearing Mum's flat, met: false}
+      - {holder: other, text: Back to how things were, met: false}
+    engagement: negotiating
+    knows_about_depression: true
+    who_should_change: both
+events:
+  - id: ev-death
+    type: death
+    date: 2023-10-02
+    people: [mother]
+    valence: negative
+    ongoing: true
+  - id: ev-hours
+    type: new_job
+    months_from_onset: 2
+    approximate: true
+    valence: mixed
+    role_change: {old: full-time nurse, new: part-time nurse}
+network:
+  size_before_onset: 8
+  size_now: 4
+  withdrew_since_onset: true
+  assertiveness: low
+importance: {grief: very, role_dispute: somewhat}
+risk: {suicidal_ideation: none}
+"""
+
+
+class DocsError(Exception):
+    """The model cannot be documented (a field has no meaning, a note is stale)."""
+
+
+def render_case_format() -> str:
+    """The full text of docs/case-format.md."""
+    _check_notes()
+    Case.model_validate(yaml.safe_load(EXAMPLE_CASE))  # the example must stay valid
+    parts = [_INTRO]
+    for model in MODELS:
+        parts.append(_model_section(model))
+    parts.append("## Validation rules\n\nBesides each field's type, a case must satisfy:\n")
+    parts.append("".join(f"- {rule}\n" for rule in _RULES))
+    parts.append(
+        "\n## Example\n\nA bereaved client whose grief strains her partnership:\n\n"
+        f"```yaml\n{EXAMPLE_CASE}```\n"
+    )
+    return "\n".join(parts)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Write the page to the path given, or to docs/case-format.md of the repository."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) > 1:
+        print("usage: python -m iptformulate.docsgen [OUTPUT.md]", file=sys.stderr)
+        return 2
+    target = Path(args[0]) if args else default_output()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(render_case_format(), encoding="utf-8")
+    print(f"wrote {target}")
+    return 0
+
+
+def default_output() -> Path:
+    """docs/case-format.md of the repository root (found from this module's path)."""
+    return Path(__file__).resolve().parents[2] / "docs" / "case-format.md"
+
+
+def _check_notes() -> None:
+    known = {f"{m.__name__}.{name}" for m in MODELS for name in m.model_fields}
+    stale = sorted(set(_FIELD_NOTES) - known)
+    if stale:
+        raise DocsError(f"_FIELD_NOTES names fields the model does not have: {', '.join(stale)}")
+
+
+def _model_section(model: type[BaseModel]) -> str:
+    doc = " ".join((model.__doc__ or "").split())
+    lines = [
+        f"## {model.__name__}",
+        "",
+        doc,
+        "",
+        "| Field | Type | Required / default | Meaning |",
+        "|---|---|---|---|",
+    ]
+    for name, info in model.model_fields.items():
+        meaning = _meaning(model, name, info)
+        row = (
+            f"`{name}`",
+            _render_type(info.annotation, info.metadata),
+            _render_default(info),
+            meaning,
+        )
+        lines.append("| " + " | ".join(_cell(c) for c in row) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _meaning(model: type[BaseModel], name: str, info: FieldInfo) -> str:
+    key = f"{model.__name__}.{name}"
+    text = info.description or _FIELD_NOTES.get(key)
+    if not text:
+        raise DocsError(f"field {key} has no description and no entry in _FIELD_NOTES")
+    return " ".join(text.split())
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _constraints(metadata: Sequence[Any]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for item in metadata:
+        if isinstance(item, FieldInfo):
+            found.update(_constraints(item.metadata))
+        elif isinstance(item, annotated_types.Ge):
+            found["ge"] = item.ge
+        elif isinstance(item, annotated_types.Le):
+            found["le"] = item.le
+        elif isinstance(item, annotated_types.MaxLen):
+            found["max_length"] = item.max_length
+        elif getattr(item, "pattern", None) is not None:
+            found["pattern"] = item.pattern
+    return found
+
+
+def _values(values: Sequence[Any]) -> str:
+    return "one of " + ", ".join(f"`{v}`" for v in values)
+
+
+def _render_type(annotation: Any, metadata: Sequence[Any] = ()) -> str:
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is typing.Annotated:
+        return _render_type(args[0], [*metadata, *annotation.__metadata__])
+    if origin in (typing.Union, types.UnionType):
+        inner = [a for a in args if a is not type(None)]
+        return " or ".join(_render_type(a) for a in inner)
+    if origin is typing.Literal:
+        return _values(args)
+    limits = _constraints(metadata)
+    if origin is list:
+        text = f"list of {_render_type(args[0])}"
+        if "max_length" in limits:
+            text += f" (at most {limits['max_length']})"
+        return text
+    if origin is dict:
+        return f"mapping from {_render_type(args[0])} to {_render_type(args[1])}"
+    if isinstance(annotation, type):
+        if issubclass(annotation, enum.Enum):
+            return _values([member.value for member in annotation])
+        if issubclass(annotation, BaseModel):
+            return f"[{annotation.__name__}](#{annotation.__name__.lower()})"
+        if annotation is bool:
+            return "`true` / `false`"
+        if annotation is int:
+            if "ge" in limits and "le" in limits:
+                return f"integer {limits['ge']} to {limits['le']}"
+            return "integer"
+        if annotation is str:
+            return "id" if "pattern" in limits else "text"
+        if annotation is dt.date:
+            return "date"
+    raise DocsError(f"no rendering for the type {annotation!r}")
+
+
+def _render_default(info: FieldInfo) -> str:
+    if info.is_required():
+        return "required"
+    if info.default_factory is not None:
+        factory: Any = info.default_factory
+        if factory is list:
+            return "optional, default `[]`"
+        if factory is dict:
+            return "optional, default `{}`"
+        if isinstance(factory, type) and issubclass(factory, BaseModel):
+            return "optional, default empty"
+        raise DocsError(f"no rendering for the default factory {factory!r}")
+    default = info.default
+    if default is None:
+        return "optional"
+    if isinstance(default, bool):
+        return f"optional, default `{str(default).lower()}`"
+    if isinstance(default, enum.Enum):
+        return f"optional, default `{default.value}`"
+    return f"optional, default `{default}`"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,114 @@
+"""The plain-Python reference evaluator: the test oracle, and the engine where durable-rules
+cannot be imported (Python 3.13+).
+
+Rules are compiled to closures once; evaluation is stratified (rules that read derived facts
+run after every rule that can assert them), which gives the same fixpoint as forward chaining
+because no rule reads the kind it asserts.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from ..facts import Fact
+from ..rulepack.compile import CompiledPack, CompiledPattern, CompiledRule, Cond
+from .base import Finding, derived_fact, finalise, make_finding
+
+Pred = Callable[[Fact], bool]
+
+_OPS: dict[str, Callable[[Any, Any], bool]] = {
+    "eq": operator.eq,
+    "neq": operator.ne,
+    "lt": operator.lt,
+    "lte": operator.le,
+    "gt": operator.gt,
+    "gte": operator.ge,
+}
+
+
+def _cond(field: str, op: str, value: Any) -> Pred:
+    if op == "in":
+        options = frozenset(value)
+        return lambda f: field in f and f[field] in options
+    if op == "not_in":
+        excluded = frozenset(value)
+        return lambda f: field in f and f[field] not in excluded
+    fn = _OPS[op]
+
+    def check(f: Fact) -> bool:
+        if field not in f:
+            return False
+        try:
+            return bool(fn(f[field], value))
+        except TypeError:
+            return False
+
+    return check
+
+
+def _all(conds: Sequence[Cond]) -> Pred:
+    preds = [_cond(*c) for c in conds]
+    return lambda f: all(p(f) for p in preds)
+
+
+def _pattern_pred(p: CompiledPattern) -> Pred:
+    base = _all(p.conds)
+    if not p.anys:
+        return base
+    alternatives = [_all(a) for a in p.anys]
+    return lambda f: base(f) and any(alt(f) for alt in alternatives)
+
+
+class ReferenceEngine:
+    """Evaluates a compiled pack by nested loops over facts grouped by kind."""
+
+    name = "reference"
+
+    def __init__(self, pack: CompiledPack) -> None:
+        self.pack = pack
+        self._rules = sorted(pack.rules, key=lambda r: (r.reads_derived, r.code))
+        self._preds = {r.code: [_pattern_pred(p) for p in r.patterns] for r in pack.rules}
+
+    def run(self, facts: Sequence[Fact]) -> list[Finding]:
+        by_kind: dict[str, list[Fact]] = {}
+        for fact in facts:
+            by_kind.setdefault(str(fact["kind"]), []).append(fact)
+        findings: list[Finding] = []
+        for rule in self._rules:
+            for bound in self._bindings(rule, by_kind):
+                ids = {alias: str(f["id"]) for alias, f in bound.items()}
+                findings.append(make_finding(rule, ids))
+                if rule.derive_area is not None:
+                    by_kind.setdefault("candidate", []).append(derived_fact(rule, ids))
+        return finalise(findings)
+
+    def _bindings(
+        self, rule: CompiledRule, by_kind: dict[str, list[Fact]]
+    ) -> Iterator[dict[str, Fact]]:
+        preds = self._preds[rule.code]
+
+        def extend(i: int, bound: dict[str, Fact]) -> Iterator[dict[str, Fact]]:
+            if i == len(rule.patterns):
+                yield dict(bound)
+                return
+            pattern = rule.patterns[i]
+            used = {id(f) for f in bound.values()}
+            for fact in by_kind.get(pattern.kind, ()):
+                if id(fact) in used:
+                    continue  # durable-rules default: one fact fills one pattern of a rule
+                if not all(
+                    field in fact
+                    and other_field in bound[other]
+                    and fact[field] == bound[other][other_field]
+                    for field, other, other_field in pattern.joins
+                ):
+                    continue
+                if not preds[i](fact):
+                    continue
+                bound[pattern.alias] = fact
+                yield from extend(i + 1, bound)
+                del bound[pattern.alias]
+
+        yield from extend(0, {})

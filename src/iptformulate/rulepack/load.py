@@ -1,0 +1,331 @@
+"""Finding, reading and checking a rule pack (`rules/`).
+
+Every problem becomes a `RuleError` naming the file, the rule code and the field, because the
+durable-rules C core only reports bare error numbers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import unicodedata
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from ..errors import RuleError, format_loc
+from ..facts import FACT_FIELDS, GRIEF_SIGNS
+from .spec import (
+    AREA_IDS,
+    RESERVED_ALIASES,
+    FixtureFile,
+    Op,
+    Param,
+    ProfileSpec,
+    RuleSpec,
+    template_refs,
+)
+
+ENV_VAR = "IPTFORMULATE_RULES"
+TEMPLATE_FILTERS = ("months", "name", "type")
+_INT_LIMIT = 2**31
+_BANNED_KEYS = {
+    "not": "negation is not allowed (durable-rules evaluates it by fact order); "
+    "test a precomputed count on the summary fact instead",
+    "none": "negation is not allowed; test a precomputed count on the summary fact instead",
+    "$not": "negation is not allowed; test a precomputed count on the summary fact instead",
+    "$m": "arithmetic on facts is not allowed; use a precomputed field",
+    "$add": "arithmetic on facts is not allowed; use a precomputed field",
+    "$sub": "arithmetic on facts is not allowed; use a precomputed field",
+    "$mt": "regular expressions are not allowed; use an enum field",
+    "regex": "regular expressions are not allowed; use an enum field",
+}
+
+
+def _fields_of(kind: str) -> set[str]:
+    if kind == "candidate":
+        return {"kind", "id", "area", "rule"}
+    names = {"kind", "id"}
+    for name in FACT_FIELDS[kind]:
+        if name == "<sign>":
+            names.update(GRIEF_SIGNS)
+        elif name == "importance_<area>":
+            names.update(f"importance_{a}" for a in AREA_IDS)
+        else:
+            names.add(name)
+    return names
+
+
+FACT_FIELD_NAMES = {kind: _fields_of(kind) for kind in (*FACT_FIELDS, "candidate")}
+
+
+@dataclass(frozen=True, eq=False)
+class RulePack:
+    """A validated set of rules and profiles, with the files they came from."""
+
+    root: str
+    rules: tuple[RuleSpec, ...]
+    profiles: Mapping[str, ProfileSpec]
+    files: Mapping[str, str]
+    content_hash: str
+    extras: Mapping[str, Any] = field(default_factory=dict)
+
+    def __hash__(self) -> int:
+        return hash((self.root, self.content_hash))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RulePack):
+            return NotImplemented
+        return (self.root, self.content_hash) == (other.root, other.content_hash)
+
+    def rule(self, code: str) -> RuleSpec:
+        for rule in self.rules:
+            if rule.code == code:
+                return rule
+        raise KeyError(code)
+
+    def profile(self, name: str) -> ProfileSpec:
+        try:
+            return self.profiles[name]
+        except KeyError:
+            raise KeyError(
+                f"unknown profile {name!r}; choose one of {', '.join(sorted(self.profiles))}"
+            ) from None
+
+
+def default_rules_dir() -> Path:
+    """Explicit env var, then the packaged copy, then `rules/` of a source checkout."""
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return Path(env)
+    checkout = Path(__file__).resolve().parents[3] / "rules"
+    packaged = Path(str(resources.files("iptformulate"))) / "rules"
+    if (checkout / "profiles").is_dir() and (Path(__file__).resolve().parents[2].name == "src"):
+        return checkout
+    if (packaged / "profiles").is_dir():
+        return packaged
+    return checkout
+
+
+def rule_files(root: Path) -> Iterator[Path]:
+    for area in AREA_IDS:
+        folder = root / area
+        if folder.is_dir():
+            yield from sorted(p for p in folder.glob("*.yaml") if not p.name.endswith(".cases.yaml"))
+
+
+def fixture_path(rule_file: Path) -> Path:
+    return rule_file.with_name(rule_file.name[: -len(".yaml")] + ".cases.yaml")
+
+
+def read_yaml(path: Path, root: Path) -> Any:
+    rel = _rel(path, root)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RuleError(f"cannot read the file ({exc})", file=rel) from None
+    try:
+        return yaml.safe_load(unicodedata.normalize("NFC", text))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise RuleError(f"malformed YAML{where}", file=rel) from None
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root.parent))
+    except ValueError:
+        return str(path)
+
+
+def _validate(model: type[BaseModel], data: Any, rel: str, code: str | None) -> Any:
+    if not isinstance(data, dict):
+        raise RuleError("expected a mapping at the top of the file", file=rel, code=code)
+    _ban(data, rel, code, "")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors(include_url=False, include_input=False)[0]
+        path = format_loc(p for p in err["loc"] if not str(p).startswith(("function-", "json-")))
+        message = str(err["msg"])
+        if err["type"] == "extra_forbidden":
+            message = "unknown field; check the spelling against rules/README.md"
+        raise RuleError(message, file=rel, code=code, path=path) from None
+
+
+def _ban(node: Any, rel: str, code: str | None, path: str) -> None:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            here = f"{path}.{key}" if path else str(key)
+            if key in _BANNED_KEYS:
+                raise RuleError(_BANNED_KEYS[key], file=rel, code=code, path=here)
+            _ban(value, rel, code, here)
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            _ban(value, rel, code, f"{path}[{i}]")
+    elif isinstance(node, float) and (node != node or abs(node) > 1e9 or 0 < abs(node) < 1e-4):
+        raise RuleError("numbers must be small and plain (no exponent form)", file=rel, code=code, path=path)
+    elif isinstance(node, int) and not isinstance(node, bool) and abs(node) >= _INT_LIMIT:
+        raise RuleError("integers must fit in 32 bits", file=rel, code=code, path=path)
+
+
+def load_rule_file(path: Path, root: Path) -> RuleSpec:
+    rel = _rel(path, root)
+    data = read_yaml(path, root)
+    code = data.get("code") if isinstance(data, dict) else None
+    rule: RuleSpec = _validate(RuleSpec, data, rel, code if isinstance(code, str) else None)
+    if not path.name.startswith(f"{rule.code}-"):
+        raise RuleError(
+            f"file name must start with the rule code, e.g. {rule.code}-short-title.yaml",
+            file=rel, code=rule.code, path="code",
+        )  # fmt: skip
+    if path.parent.name != rule.area:
+        raise RuleError(
+            f"rule of area '{rule.area}' must live in rules/{rule.area}/",
+            file=rel, code=rule.code, path="area",
+        )  # fmt: skip
+    _lint(rule, rel)
+    return rule
+
+
+def _lint(rule: RuleSpec, rel: str) -> None:
+    seen: dict[str, str] = {}
+    for i, pattern in enumerate(rule.when):
+        where = f"when[{i}]"
+        alias = pattern.as_
+        if alias in RESERVED_ALIASES:
+            raise RuleError(f"alias '{alias}' is reserved; choose another", file=rel, code=rule.code, path=f"{where}.as")
+        if alias in seen:
+            raise RuleError(f"alias '{alias}' is used twice", file=rel, code=rule.code, path=f"{where}.as")
+        fields = FACT_FIELD_NAMES[pattern.fact]
+        for left, right in pattern.join.items():
+            target, _, other_field = right.partition(".")
+            if left in ("id", "sid") or other_field in ("id", "sid"):
+                raise RuleError(
+                    "joins on 'id' or 'sid' fail silently in durable-rules; join on a ref field",
+                    file=rel, code=rule.code, path=f"{where}.join.{left}",
+                )  # fmt: skip
+            if target not in seen:
+                raise RuleError(
+                    f"join target '{right}' must name an earlier pattern as alias.field",
+                    file=rel, code=rule.code, path=f"{where}.join.{left}",
+                )  # fmt: skip
+            if left not in fields or other_field not in FACT_FIELD_NAMES[seen[target]]:
+                raise RuleError(
+                    f"join '{left}: {right}' names a field the facts do not have",
+                    file=rel, code=rule.code, path=f"{where}.join.{left}",
+                )  # fmt: skip
+        for j, cond in enumerate([pattern.where, *pattern.any]):
+            label = f"{where}.where" if j == 0 else f"{where}.any[{j - 1}]"
+            for name in cond:
+                if name not in fields:
+                    raise RuleError(
+                        f"fact '{pattern.fact}' has no field '{name}' (see docs/facts.md)",
+                        file=rel, code=rule.code, path=f"{label}.{name}",
+                    )  # fmt: skip
+        seen[alias] = pattern.fact
+    for name in rule.evidence_aliases():
+        if name not in seen:
+            raise RuleError(f"evidence names unknown alias '{name}'", file=rel, code=rule.code, path="evidence")
+    for alias, fld, filt in template_refs(rule.rationale):
+        if alias not in seen:
+            raise RuleError(
+                f"rationale slot '{{{alias}}}' names no pattern alias",
+                file=rel, code=rule.code, path="rationale",
+            )  # fmt: skip
+        if fld is not None and fld not in FACT_FIELD_NAMES[seen[alias]]:
+            raise RuleError(
+                f"rationale slot '{alias}.{fld}' names a field the fact does not have",
+                file=rel, code=rule.code, path="rationale",
+            )  # fmt: skip
+        if filt is not None and filt not in TEMPLATE_FILTERS:
+            raise RuleError(
+                f"unknown rationale filter '{filt}'; use one of {', '.join(TEMPLATE_FILTERS)}",
+                file=rel, code=rule.code, path="rationale",
+            )  # fmt: skip
+    if rule.derive is not None and any(p.fact == rule.derive.fact for p in rule.when):
+        raise RuleError(
+            "a rule may not read the derived fact kind it asserts",
+            file=rel, code=rule.code, path="derive",
+        )  # fmt: skip
+
+
+def _params_of(rule: RuleSpec) -> Iterator[tuple[str, str]]:
+    if isinstance(rule.weight, Param):
+        yield rule.weight.param, "weight"
+    for i, pattern in enumerate(rule.when):
+        for j, cond in enumerate([pattern.where, *pattern.any]):
+            for name, value in cond.items():
+                if isinstance(value, Op):
+                    _, inner = value.name_value()
+                    if isinstance(inner, Param):
+                        label = "where" if j == 0 else f"any[{j - 1}]"
+                        yield inner.param, f"when[{i}].{label}.{name}"
+
+
+def load_pack(root: str | os.PathLike[str] | None = None) -> RulePack:
+    """Read, validate and cross-check every rule and profile under `root`."""
+    base = Path(root) if root is not None else default_rules_dir()
+    if not base.is_dir():
+        raise RuleError("rules directory not found", file=str(base))
+    digest = hashlib.sha256()
+    profiles: dict[str, ProfileSpec] = {}
+    for path in sorted((base / "profiles").glob("*.yaml")):
+        rel = _rel(path, base)
+        profile: ProfileSpec = _validate(ProfileSpec, read_yaml(path, base), rel, None)
+        if path.stem != profile.name:
+            raise RuleError("file name must equal the profile name", file=rel, path="name")
+        profiles[profile.name] = profile
+        digest.update(rel.encode() + b"\0" + path.read_bytes())
+    if not profiles:
+        raise RuleError("no profiles found in profiles/", file=str(base))
+    rules: list[RuleSpec] = []
+    files: dict[str, str] = {}
+    for path in rule_files(base):
+        rel = _rel(path, base)
+        rule = load_rule_file(path, base)
+        for code in (rule.code, *rule.aliases):
+            if code in files:
+                raise RuleError(
+                    f"code {code} is already used by {files[code]}; codes are never reused",
+                    file=rel, code=rule.code, path="code",
+                )  # fmt: skip
+            files[code] = rel
+        for name in rule.profiles:
+            if name not in profiles:
+                raise RuleError(f"unknown profile '{name}'", file=rel, code=rule.code, path="profiles")
+            for param, where in _params_of(rule):
+                if param not in profiles[name].params:
+                    raise RuleError(
+                        f"parameter '{param}' is not defined in profile '{name}'",
+                        file=rel, code=rule.code, path=where,
+                    )  # fmt: skip
+        rules.append(rule)
+        digest.update(rel.encode() + b"\0" + path.read_bytes())
+    extras: dict[str, Any] = {}
+    for name in ("focus-policy", "techniques", "plans"):
+        path = base / f"{name}.yaml"
+        if path.is_file():
+            extras[name] = read_yaml(path, base)
+            digest.update(name.encode() + b"\0" + path.read_bytes())
+    rules.sort(key=lambda r: r.code)
+    return RulePack(
+        root=str(base),
+        rules=tuple(rules),
+        profiles=profiles,
+        files=files,
+        content_hash=digest.hexdigest(),
+        extras=extras,
+    )
+
+
+def load_fixtures(path: Path, root: Path) -> FixtureFile:
+    rel = _rel(path, root)
+    fixtures: FixtureFile = _validate(FixtureFile, read_yaml(path, root), rel, None)
+    return fixtures

@@ -1,0 +1,227 @@
+"""The rule-file format: what a rule, a profile and a fixture file may say.
+
+Rule files are data written by IPT trainers. The format is deliberately small: patterns over
+documented fact types, equality joins on `ref`-style keys, comparisons, membership and
+alternatives. Constructs that durable-rules runs wrongly (negation, arithmetic, `id` joins) are
+simply not expressible; absence is read from precomputed summary counts instead.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, model_validator
+
+from ..model.vocab import ProblemArea
+
+CODE_RE = r"^(GR|DS|TR|DF|HS|FX)[0-9]{3}$"
+ALIAS_RE = r"^[a-z][a-z0-9_]{0,30}$"
+RESERVED_ALIASES = frozenset(
+    {
+        "s", "m", "host", "post", "assert_fact", "assert_facts", "retract_fact",
+        "retract_facts", "delete_state", "get_facts", "get_pending_events", "ruleset_name",
+        "start_timer", "cancel_timer", "has_completed", "renew_action_lease", "sid",
+    }
+)  # fmt: skip
+BASE_FACT_KINDS = ("client", "person", "event", "involvement", "summary")
+DERIVED_FACT_KINDS = ("candidate",)
+EVIDENCE_TAGS = ("S", "S2", "R", "I", "D")
+AREA_IDS = tuple(a.value for a in ProblemArea)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Param(_Strict):
+    """A reference to a profile parameter, resolved when the pack is compiled for a profile."""
+
+    param: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+
+
+Scalar = StrictInt | StrictStr | StrictBool
+Value = Scalar | Param
+
+
+class Op(_Strict):
+    """One comparison; exactly one key is set."""
+
+    eq: Value | None = None
+    neq: Value | None = None
+    lt: StrictInt | Param | None = None
+    lte: StrictInt | Param | None = None
+    gt: StrictInt | Param | None = None
+    gte: StrictInt | Param | None = None
+    in_: list[Scalar] | None = Field(default=None, alias="in", min_length=1)
+    not_in: list[Scalar] | None = Field(default=None, min_length=1)
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _one_op(self) -> Op:
+        set_ops = [k for k, v in self if v is not None]
+        if len(set_ops) != 1:
+            raise ValueError(
+                "a comparison takes exactly one of eq, neq, lt, lte, gt, gte, in, not_in"
+            )
+        return self
+
+    def name_value(self) -> tuple[str, Any]:
+        for key, value in self:
+            if value is not None:
+                return ("in" if key == "in_" else key), value
+        raise AssertionError("unreachable")
+
+
+Condition = dict[str, Scalar | Op]
+
+
+class Pattern(_Strict):
+    """One fact the rule needs, with the conditions it must meet."""
+
+    fact: Literal["client", "person", "event", "involvement", "summary", "candidate"]
+    as_: Annotated[str, Field(alias="as", pattern=ALIAS_RE)]
+    join: dict[str, str] = Field(
+        default_factory=dict,
+        description="field -> 'alias.field' of an earlier pattern; equality on a join key",
+    )
+    where: Condition = Field(default_factory=dict)
+    any: list[Condition] = Field(
+        default_factory=list, description="alternatives: at least one must hold"
+    )
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Source(_Strict):
+    """Where in the domain reference the rule comes from."""
+
+    key: Annotated[str, Field(min_length=2)]
+    tag: Literal["S", "S2", "R", "I", "D"]
+    section: Annotated[str, Field(pattern=r"^§[0-9]+(\.[0-9]+)*$")]
+    note: str | None = None
+
+
+class Subtype(_Strict):
+    """A vote for a sub-classification of the area."""
+
+    kind: Literal["dispute_stage", "grief_pattern", "transition_kind", "deficits_kind"]
+    value: Annotated[str, Field(pattern=r"^[a-z][a-z_]*$")]
+
+
+class Derive(_Strict):
+    """A derived fact the rule asserts when it fires (forward chaining)."""
+
+    fact: Literal["candidate"]
+    area: Literal[
+        "grief",
+        "role_dispute",
+        "role_transition",
+        "interpersonal_deficits",
+        "loss_of_healthy_self",
+    ]
+
+
+class RuleSpec(_Strict):
+    """One clinical rule: one file `rules/<area>/<CODE>-<slug>.yaml`."""
+
+    code: Annotated[str, Field(pattern=CODE_RE)]
+    title: Annotated[str, Field(min_length=5, max_length=120)]
+    area: Literal[
+        "grief",
+        "role_dispute",
+        "role_transition",
+        "interpersonal_deficits",
+        "loss_of_healthy_self",
+    ]
+    effect: Literal["core", "support", "against", "subtype"] = Field(
+        description=(
+            "core: an inclusion criterion (the area needs one); support: adds evidence; "
+            "against: lowers the score (weight 1 = exclusion); subtype: votes for a sub-type"
+        )
+    )
+    weight: Annotated[float, Field(ge=0.0, le=1.0)] | Param
+    source: Source
+    profiles: list[str] = Field(min_length=1)
+    when: list[Pattern] = Field(min_length=1, max_length=4)
+    evidence: list[str] | None = None
+    rationale: Annotated[str, Field(min_length=5, max_length=400)]
+    subtype: Subtype | None = None
+    derive: Derive | None = None
+    ask: str | None = Field(
+        default=None, description="What to ask next when the inventory leaves this open."
+    )
+    aliases: list[str] = Field(default_factory=list, description="Former codes of this rule.")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> RuleSpec:
+        if (self.effect == "subtype") != (self.subtype is not None):
+            raise ValueError("a rule has a 'subtype' block exactly when its effect is 'subtype'")
+        return self
+
+    def aliases_in_order(self) -> list[str]:
+        return [p.as_ for p in self.when]
+
+    def evidence_aliases(self) -> list[str]:
+        return list(self.evidence) if self.evidence is not None else self.aliases_in_order()
+
+
+class ProfileSpec(_Strict):
+    """A manual profile: which areas exist, their labels, parameters and focus policy."""
+
+    name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*$")]
+    title: str
+    source: Source
+    areas: list[
+        Literal[
+            "grief",
+            "role_dispute",
+            "role_transition",
+            "interpersonal_deficits",
+            "loss_of_healthy_self",
+        ]
+    ] = Field(min_length=1)
+    labels: dict[str, str]
+    max_foci: Annotated[int, Field(ge=1, le=2)] = 2
+    between_session_tasks: bool = False
+    params: dict[str, StrictInt | float]
+
+
+FixtureFact = dict[str, Scalar]
+
+
+class FixtureCase(_Strict):
+    """A named example: the facts, and what the rule must (or must not) do on them."""
+
+    facts: list[FixtureFact] = Field(min_length=1)
+    profile: str = "classic"
+    fires: bool
+    evidence: list[list[str]] | None = Field(
+        default=None,
+        description="when it fires: the evidence fact ids of each firing, in alias order",
+    )
+    why: Annotated[str, Field(min_length=3)]
+
+
+class FixtureFile(_Strict):
+    """`<CODE>-<slug>.cases.yaml` beside the rule."""
+
+    rule: Annotated[str, Field(pattern=CODE_RE)]
+    cases: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")], FixtureCase] = Field(
+        min_length=2
+    )
+
+
+_TEMPLATE_FIELD = re.compile(r"\{([^{}]*)\}")
+
+
+def template_refs(template: str) -> list[tuple[str, str | None, str | None]]:
+    """The `{alias}`, `{alias.field}` and `{alias.field|filter}` slots of a rationale."""
+    out: list[tuple[str, str | None, str | None]] = []
+    for match in _TEMPLATE_FIELD.finditer(template):
+        body = match.group(1)
+        body, _, filt = body.partition("|")
+        alias, _, field = body.partition(".")
+        out.append((alias, field or None, filt or None))
+    return out
