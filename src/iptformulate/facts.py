@@ -44,6 +44,12 @@ class FactParams:
     window_after: int = 3
     close_ring: int = 2
 
+    def near(self, offset: int | None) -> bool | None:
+        """Whether an offset falls in the onset window (None when the timing is unknown)."""
+        if offset is None:
+            return None
+        return -self.window_before <= offset <= self.window_after
+
     @classmethod
     def from_mapping(cls, params: Mapping[str, Any]) -> FactParams:
         return cls(
@@ -96,6 +102,7 @@ FACT_FIELDS: dict[str, dict[str, str]] = {
         "status": "alive | deceased | estranged | relationship_ended",
         "death_offset": "months from onset to the death (negative = before); 9999 when unknown",
         "death_timing": "known | unknown | not_applicable",
+        "death_near_onset": "yes | no | unknown: the death falls in the onset window",
         "grief_signs": "count of recorded grief reactions",
         "<sign>": "yes | no for each grief reaction: " + ", ".join(GRIEF_SIGNS),
         "event_count": "number of life events that involve this person",
@@ -105,6 +112,7 @@ FACT_FIELDS: dict[str, dict[str, str]] = {
         "type": "death | separation | divorce | ... | conflict | other (vocabulary)",
         "offset": "months from onset (negative = before); 9999 when unknown",
         "timing": "known | unknown",
+        "near_onset": "yes | no | unknown: inside the profile's onset window",
         "approximate": "yes | no",
         "ongoing": "yes | no: its consequences still maintain the episode",
         "valence": "positive | negative | mixed | neutral | unknown",
@@ -117,6 +125,9 @@ FACT_FIELDS: dict[str, dict[str, str]] = {
         "type": "the event's type",
         "offset": "the event's offset from onset; 9999 when unknown",
         "timing": "known | unknown",
+        "near_onset": "yes | no | unknown: inside the profile's onset window",
+        "relationship": "the person's relationship type",
+        "ring": "the person's closeness ring; 9 when not placed",
     },
     "summary": {
         "people": "number of people in the inventory",
@@ -183,6 +194,7 @@ def build_facts(graph: RelationshipGraph, params: FactParams | None = None) -> l
                 "type": str(event.type),
                 "offset": UNKNOWN_OFFSET if offset is None else offset,
                 "timing": "unknown" if offset is None else "known",
+                "near_onset": tri(params.near(offset)),
                 "approximate": tri(event.approximate),
                 "ongoing": tri(event.ongoing),
                 "valence": _opt(event.valence),
@@ -201,10 +213,13 @@ def build_facts(graph: RelationshipGraph, params: FactParams | None = None) -> l
                     "type": str(event.type),
                     "offset": UNKNOWN_OFFSET if offset is None else offset,
                     "timing": "unknown" if offset is None else "known",
+                    "near_onset": tri(params.near(offset)),
+                    "relationship": str(person.relationship),
+                    "ring": person.ring if person.ring is not None else UNPLACED_RING,
                 }
             )
     for person in graph.people():
-        facts.append(_person_fact(case, person, event_counts.get(person.id, 0)))
+        facts.append(_person_fact(case, person, event_counts.get(person.id, 0), params))
     metrics = graph.metrics(
         before=params.window_before, after=params.window_after, close_ring=params.close_ring
     )
@@ -264,7 +279,7 @@ def _client_fact(case: Case) -> Fact:
     return fact
 
 
-def _person_fact(case: Case, person: Person, event_count: int) -> Fact:
+def _person_fact(case: Case, person: Person, event_count: int, params: FactParams) -> Fact:
     deceased = person.status is PersonStatus.DECEASED
     death = case.offset(person.id) if deceased else None
     fact: Fact = {
@@ -296,6 +311,7 @@ def _person_fact(case: Case, person: Person, event_count: int) -> Fact:
         "change_at_onset": _opt(person.change_at_onset),
         "status": str(person.status),
         "death_offset": UNKNOWN_OFFSET if death is None else death,
+        "death_near_onset": tri(deceased and params.near(death)),
         "death_timing": (
             "not_applicable" if not deceased else ("unknown" if death is None else "known")
         ),

@@ -63,11 +63,11 @@ def _conds(cond: dict[str, Any], params: dict[str, Any], rule: RuleSpec, file: s
     for name in sorted(cond):
         value = cond[name]
         if isinstance(value, Op):
-            op, inner = value.name_value()
-            if op in ("in", "not_in"):
-                out.append((name, op, tuple(inner)))
-            else:
-                out.append((name, op, _resolve(inner, params, rule.code, file)))
+            for op, inner in value.items():
+                if op in ("in", "not_in"):
+                    out.append((name, op, tuple(inner)))
+                else:
+                    out.append((name, op, _resolve(inner, params, rule.code, file)))
         else:
             out.append((name, "eq", value))
     return tuple(out)

@@ -169,6 +169,12 @@ def _ban(node: Any, rel: str, code: str | None, path: str) -> None:
     elif isinstance(node, list):
         for i, value in enumerate(node):
             _ban(value, rel, code, f"{path}[{i}]")
+    elif isinstance(node, bool) and (path.startswith("when") or ".facts[" in path):
+        raise RuleError(
+            "YAML reads bare yes/no/true/false as a boolean; facts hold strings, so quote it "
+            '("yes")',
+            file=rel, code=code, path=path,
+        )  # fmt: skip
     elif isinstance(node, float) and (node != node or abs(node) > 1e9 or 0 < abs(node) < 1e-4):
         raise RuleError("numbers must be small and plain (no exponent form)", file=rel, code=code, path=path)
     elif isinstance(node, int) and not isinstance(node, bool) and abs(node) >= _INT_LIMIT:
@@ -263,10 +269,10 @@ def _params_of(rule: RuleSpec) -> Iterator[tuple[str, str]]:
         for j, cond in enumerate([pattern.where, *pattern.any]):
             for name, value in cond.items():
                 if isinstance(value, Op):
-                    _, inner = value.name_value()
-                    if isinstance(inner, Param):
-                        label = "where" if j == 0 else f"any[{j - 1}]"
-                        yield inner.param, f"when[{i}].{label}.{name}"
+                    for _, inner in value.items():
+                        if isinstance(inner, Param):
+                            label = "where" if j == 0 else f"any[{j - 1}]"
+                            yield inner.param, f"when[{i}].{label}.{name}"
 
 
 def load_pack(root: str | os.PathLike[str] | None = None) -> RulePack:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, model_validator
 
 from ..model.vocab import ProblemArea
 
@@ -40,12 +40,12 @@ class Param(_Strict):
     param: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 
 
-Scalar = StrictInt | StrictStr | StrictBool
+Scalar = StrictInt | StrictStr  # facts hold no booleans: tri-state answers are strings
 Value = Scalar | Param
 
 
 class Op(_Strict):
-    """One comparison; exactly one key is set."""
+    """Comparisons on one field; several keys make a conjunction (a range)."""
 
     eq: Value | None = None
     neq: Value | None = None
@@ -59,19 +59,14 @@ class Op(_Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     @model_validator(mode="after")
-    def _one_op(self) -> Op:
-        set_ops = [k for k, v in self if v is not None]
-        if len(set_ops) != 1:
-            raise ValueError(
-                "a comparison takes exactly one of eq, neq, lt, lte, gt, gte, in, not_in"
-            )
+    def _some_op(self) -> Op:
+        if not any(v is not None for _, v in self):
+            raise ValueError("a comparison needs one of eq, neq, lt, lte, gt, gte, in, not_in")
         return self
 
-    def name_value(self) -> tuple[str, Any]:
-        for key, value in self:
-            if value is not None:
-                return ("in" if key == "in_" else key), value
-        raise AssertionError("unreachable")
+    def items(self) -> list[tuple[str, Any]]:
+        """The comparisons set, e.g. [('gte', -12), ('lte', 3)] for a range."""
+        return [("in" if k == "in_" else k, v) for k, v in self if v is not None]
 
 
 Condition = dict[str, Scalar | Op]

@@ -1,0 +1,115 @@
+"""Per-rule fixtures: the named cases beside each rule, run through both engines.
+
+Fixture facts are written sparsely; every field a fixture leaves out takes the value the facts
+stage gives an empty inventory entry, so fixtures stay short and still match real facts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import RuleError
+from ..facts import Fact, build_facts
+from ..graph import RelationshipGraph
+from ..model.case import Case
+from .compile import compiled
+from .load import RulePack, fixture_path, load_fixtures, rule_files
+from .spec import FixtureCase
+
+if TYPE_CHECKING:
+    from ..engine import EngineName
+
+
+@lru_cache(maxsize=1)
+def fact_defaults() -> dict[str, Fact]:
+    """The facts of a minimal inventory: one person in one event, nothing else recorded."""
+    case = Case.model_validate(
+        {
+            "id": "defaults",
+            "people": [{"id": "x", "name": "x", "relationship": "other"}],
+            "events": [{"id": "y", "type": "other", "people": ["x"]}],
+        }
+    )
+    out: dict[str, Fact] = {}
+    for fact in build_facts(RelationshipGraph(case)):
+        out[str(fact["kind"])] = fact
+    out["candidate"] = {"kind": "candidate", "id": "", "area": "grief", "rule": "GR000"}
+    return out
+
+
+def expand(partial: dict[str, Any], index: int) -> Fact:
+    """A full fact from a sparse fixture fact; ids follow the facts stage's conventions."""
+    kind = str(partial.get("kind", ""))
+    defaults = fact_defaults()
+    if kind not in defaults:
+        raise ValueError(f"unknown fact kind {kind!r}")
+    fact: Fact = {**defaults[kind], **partial}
+    if "id" not in partial:
+        if kind in ("person", "event"):
+            fact["id"] = f"{kind}:{fact['ref']}"
+        elif kind == "involvement":
+            fact["id"] = f"involvement:{fact['event_ref']}:{fact['person_ref']}"
+        elif kind == "candidate":
+            fact["id"] = f"candidate:{fact['rule']}:{index}"
+    unknown = set(partial) - set(defaults[kind])
+    if unknown:
+        raise ValueError(f"fact kind {kind!r} has no field {sorted(unknown)[0]!r}")
+    return fact
+
+
+@dataclass(frozen=True)
+class FixtureResult:
+    rule: str
+    name: str
+    file: str
+    expected: FixtureCase
+    by_engine: dict[str, list[list[str]]]
+
+    @property
+    def problems(self) -> list[str]:
+        out = []
+        for engine, firings in self.by_engine.items():
+            fired = bool(firings)
+            if fired != self.expected.fires:
+                verb = "did not fire" if self.expected.fires else "fired"
+                out.append(f"{engine}: {verb} ({self.expected.why})")
+            elif self.expected.evidence is not None and sorted(firings) != sorted(
+                self.expected.evidence
+            ):
+                out.append(f"{engine}: evidence {firings} != expected {self.expected.evidence}")
+        return out
+
+
+def run_fixture(pack: RulePack, code: str, name: str, case: FixtureCase, file: str) -> FixtureResult:
+    from ..engine import durable_engine, get_engine
+
+    facts = [expand(dict(f), i) for i, f in enumerate(case.facts)]
+    cpack = compiled(pack, case.profile, only=(code,))
+    by_engine: dict[str, list[list[str]]] = {}
+    names: list[EngineName] = ["reference"]
+    if durable_engine.available():
+        names.append("durable")
+    for engine_name in names:
+        engine = get_engine(cpack, engine_name)
+        findings = engine.run(facts)
+        by_engine[engine.name] = [list(f.fact_ids) for f in findings if f.code == code]
+    return FixtureResult(code, name, file, case, by_engine)
+
+
+def iter_fixtures(pack: RulePack) -> Iterator[tuple[str, str, FixtureCase, str]]:
+    """(rule code, case name, case, fixture file) for every fixture of the pack."""
+    root = Path(pack.root)
+    for path in rule_files(root):
+        fpath = fixture_path(path)
+        code = path.name.split("-", 1)[0]
+        if not fpath.is_file():
+            raise RuleError("rule has no fixture file beside it", file=str(fpath.relative_to(root.parent)), code=code)
+        fixtures = load_fixtures(fpath, root)
+        if fixtures.rule != code:
+            raise RuleError(f"fixture file is for {fixtures.rule}, not {code}", file=str(fpath), code=code)
+        for name, case in sorted(fixtures.cases.items()):
+            yield code, name, case, str(fpath.relative_to(root.parent))
