@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from iptformulate.rulepack import RulePack, load_pack
-from iptformulate.rulepack.fixtures import iter_fixtures, run_fixture
+from iptformulate.authoring import iter_fixtures, run_fixture
 
 from .conftest import RULES
 

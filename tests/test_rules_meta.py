@@ -8,7 +8,7 @@ from collections import defaultdict
 import pytest
 
 from iptformulate.rulepack import RulePack
-from iptformulate.rulepack.fixtures import iter_fixtures
+from iptformulate.authoring import iter_fixtures
 
 from .conftest import SHARED
 

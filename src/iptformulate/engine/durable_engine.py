@@ -68,6 +68,7 @@ class DurableEngine:
         self.pack = pack
         self._lock = threading.Lock()
         self._results: dict[str, list[Finding]] = {}
+        self._derived: dict[str, set[str]] = {}
         self._sids = itertools.count()
         self._ruleset = f"ipt_{pack.pack.content_hash[:10]}_{next(_names)}"
         actions: dict[str, Callable[[Any], None]] = {"_noop": _noop}
@@ -104,6 +105,7 @@ class DurableEngine:
     def _action(self, rule: CompiledRule) -> Callable[[Any], None]:
         aliases = [ALIAS_PREFIX + p.alias for p in rule.patterns]
         results = self._results
+        derived = self._derived
 
         def fire(c: Any) -> None:
             message = c._m
@@ -114,7 +116,12 @@ class DurableEngine:
             sid = str(c.s.sid)
             results[sid].append(make_finding(rule, bound))
             if rule.derive_area is not None:
-                c.assert_fact(derived_fact(rule, bound))
+                fact = derived_fact(rule, bound)
+                # a fact matching two `$or` alternatives fires once per alternative; asserting
+                # the same derived fact twice would raise MessageObservedException
+                if fact["id"] not in derived[sid]:
+                    derived[sid].add(fact["id"])
+                    c.assert_fact(fact)
 
         return fire
 
@@ -122,6 +129,7 @@ class DurableEngine:
         with self._lock:  # the multi-call action protocol is not atomic across threads
             sid = str(next(self._sids))
             self._results[sid] = []
+            self._derived[sid] = set()
             batch = [{**GUARD_FACT, "sid": sid}]
             batch.extend({**fact, "sid": sid} for fact in facts)
             try:
@@ -132,6 +140,7 @@ class DurableEngine:
                 return finalise(self._results[sid])
             finally:
                 self._results.pop(sid, None)
+                self._derived.pop(sid, None)
                 self._host.delete_state(self._ruleset, sid)
 
 

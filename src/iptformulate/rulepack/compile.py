@@ -104,10 +104,27 @@ def compile_rule(rule: RuleSpec, params: dict[str, Any], file: str) -> CompiledR
     )
 
 
-def compile_pack(pack: RulePack, profile: str, *, only: tuple[str, ...] | None = None) -> CompiledPack:
-    """Rules of `pack` that belong to `profile` (or exactly the codes in `only`)."""
+Overrides = tuple[tuple[str, int | float], ...]
+
+
+def compile_pack(
+    pack: RulePack,
+    profile: str,
+    *,
+    only: tuple[str, ...] | None = None,
+    overrides: Overrides = (),
+) -> CompiledPack:
+    """Rules of `pack` that belong to `profile` (or exactly the codes in `only`), with the
+    profile's parameters, some of them overridden."""
     spec = pack.profile(profile)
     params = dict(spec.params)
+    for name, value in overrides:
+        if name not in params:
+            raise KeyError(
+                f"unknown parameter {name!r} for profile {profile!r}; "
+                f"choose from {', '.join(sorted(params))}"
+            )
+        params[name] = value
     selected = [
         r
         for r in pack.rules
@@ -118,14 +135,15 @@ def compile_pack(pack: RulePack, profile: str, *, only: tuple[str, ...] | None =
     return CompiledPack(pack=pack, profile=profile, rules=compiled, params=params)
 
 
-@lru_cache(maxsize=64)
-def _cached(pack: RulePack, profile: str, only: tuple[str, ...] | None) -> CompiledPack:
-    return compile_pack(pack, profile, only=only)
-
-
-def compiled(pack: RulePack, profile: str, only: tuple[str, ...] | None = None) -> CompiledPack:
-    """`compile_pack`, cached per (pack, profile, selection)."""
-    return _cached(pack, profile, only)
+@lru_cache(maxsize=256)
+def compiled(
+    pack: RulePack,
+    profile: str,
+    only: tuple[str, ...] | None = None,
+    overrides: Overrides = (),
+) -> CompiledPack:
+    """`compile_pack`, cached per (pack, profile, selection, overrides)."""
+    return compile_pack(pack, profile, only=only, overrides=overrides)
 
 
 # --- durable-rules JSON --------------------------------------------------------------------

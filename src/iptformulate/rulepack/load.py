@@ -315,7 +315,7 @@ def load_pack(root: str | os.PathLike[str] | None = None) -> RulePack:
         rules.append(rule)
         digest.update(rel.encode() + b"\0" + path.read_bytes())
     extras: dict[str, Any] = {}
-    for name in ("focus-policy", "techniques", "plans"):
+    for name in ("focus-policy", "techniques", "plans", "statement"):
         path = base / f"{name}.yaml"
         if path.is_file():
             extras[name] = read_yaml(path, base)

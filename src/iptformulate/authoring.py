@@ -1,4 +1,4 @@
-"""Per-rule fixtures: the named cases beside each rule, run through both engines.
+"""Rule-author tooling: the named examples beside each rule, run through both engines.
 
 Fixture facts are written sparsely; every field a fixture leaves out takes the value the facts
 stage gives an empty inventory entry, so fixtures stay short and still match real facts.
@@ -12,16 +12,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import RuleError
-from ..facts import Fact, build_facts
-from ..graph import RelationshipGraph
-from ..model.case import Case
-from .compile import compiled
-from .load import RulePack, fixture_path, load_fixtures, rule_files
-from .spec import FixtureCase
+from .errors import RuleError
+from .facts import Fact, build_facts
+from .graph import RelationshipGraph
+from .model.case import Case
+from .rulepack.compile import compiled
+from .rulepack.load import RulePack, fixture_path, load_fixtures, rule_files
+from .rulepack.spec import FixtureCase
 
 if TYPE_CHECKING:
-    from ..engine import EngineName
+    from .engine import EngineName
 
 
 @lru_cache(maxsize=1)
@@ -85,7 +85,7 @@ class FixtureResult:
 
 
 def run_fixture(pack: RulePack, code: str, name: str, case: FixtureCase, file: str) -> FixtureResult:
-    from ..engine import durable_engine, get_engine
+    from .engine import durable_engine, get_engine
 
     facts = [expand(dict(f), i) for i, f in enumerate(case.facts)]
     cpack = compiled(pack, case.profile, only=(code,))

@@ -1,0 +1,202 @@
+"""The `iptformulate` command line. Exit codes: 0 success, 1 a check or test failed,
+2 usage error, 3 invalid input (a case or rule file). Errors name files, ids and field paths,
+never case content."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from ._version import __version__
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INVALID = 0, 1, 2, 3
+
+_EXAMPLES = """examples:
+  iptformulate formulate --example grief_widower
+  iptformulate formulate case.yaml --profile stuart --format markdown > report.md
+  iptformulate examples
+  iptformulate rules check
+  iptformulate rules test
+  iptformulate schema case > case.schema.json
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="iptformulate",
+        description="IPT case formulation from an interpersonal inventory "
+        "(decision support, not diagnosis).",
+        epilog=_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"iptformulate {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    form = sub.add_parser(
+        "formulate",
+        help="formulate one case",
+        epilog="examples:\n  iptformulate formulate --example dispute_marriage_impasse\n"
+        "  iptformulate formulate case.yaml --format json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    src = form.add_mutually_exclusive_group(required=True)
+    src.add_argument("path", nargs="?", help="a case file (.yaml, .yml or .json)")
+    src.add_argument("--example", metavar="NAME", help="a bundled example (see `examples`)")
+    form.add_argument("--profile", default="classic", help="classic, stuart, who-group, ipsrt, ipt-a")
+    form.add_argument(
+        "--format", default="text", choices=["text", "markdown", "json", "html"], dest="fmt"
+    )
+    form.add_argument("--rules", metavar="DIR", help="a rules folder (default: the bundled one)")
+    form.add_argument("--engine", default="auto", choices=["auto", "durable", "reference"])
+
+    ex = sub.add_parser(
+        "examples",
+        help="list the bundled example cases",
+        epilog="example:\n  iptformulate examples",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    ex.set_defaults(command="examples")
+
+    schema = sub.add_parser(
+        "schema",
+        help="print a JSON Schema",
+        epilog="example:\n  iptformulate schema case > case.schema.json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    schema.add_argument("which", choices=["case", "formulation"])
+
+    rules = sub.add_parser(
+        "rules",
+        help="work with rule files",
+        epilog="examples:\n  iptformulate rules list\n  iptformulate rules check my-rules/\n"
+        "  iptformulate rules test\n  iptformulate rules docs --check",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    rsub = rules.add_subparsers(dest="rules_command", required=True)
+    for name, text in (
+        ("list", "list the rules with code, area, effect and title"),
+        ("check", "validate every rule, profile and catalogue file"),
+        ("test", "run every rule's examples through both engines"),
+    ):
+        cmd = rsub.add_parser(name, help=text)
+        cmd.add_argument("dir", nargs="?", help="a rules folder (default: the bundled one)")
+        cmd.add_argument("--profile", default=None, help="only rules of this profile (list)")
+    docs = rsub.add_parser("docs", help="write (or --check) docs/rules/ from the rule files")
+    docs.add_argument("--out", default="docs/rules", help="output folder")
+    docs.add_argument("--check", action="store_true", help="fail if the docs are stale")
+    docs.add_argument("--dir", default=None, help="a rules folder (default: the bundled one)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    from .errors import IPTFormulateError
+
+    try:
+        if args.command == "formulate":
+            return _formulate(args)
+        if args.command == "examples":
+            return _examples()
+        if args.command == "schema":
+            return _schema(args.which)
+        return _rules(args)
+    except IPTFormulateError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except KeyError as exc:  # unknown profile, example or parameter
+        print(f"error: {exc.args[0] if exc.args else exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _formulate(args: argparse.Namespace) -> int:
+    from . import examples, load_case
+    from .pipeline import formulate
+    from .render import render
+
+    case = examples.load(args.example) if args.example else load_case(args.path)
+    result = formulate(case, profile=args.profile, rules=args.rules, options={"engine": args.engine})
+    sys.stdout.write(render(result, args.fmt).rstrip("\n") + "\n")
+    return EXIT_OK
+
+
+def _examples() -> int:
+    from . import examples
+
+    for name in examples.names():
+        print(f"{name:30} {examples.describe(name)}")
+    return EXIT_OK
+
+
+def _schema(which: str) -> int:
+    import json
+
+    if which == "case":
+        from .schema import case_json_schema
+
+        data = case_json_schema()
+    else:
+        from .formulation.model import Formulation
+
+        data = Formulation.model_json_schema()
+    print(json.dumps(data, indent=2, sort_keys=True))
+    return EXIT_OK
+
+
+def _rules(args: argparse.Namespace) -> int:
+    from .rulepack.load import load_pack
+
+    if args.rules_command == "docs":
+        from .rulepack.docs import write_docs
+
+        pack = load_pack(args.dir)
+        stale = write_docs(pack, Path(args.out), check=args.check)
+        if stale:
+            for path in stale:
+                print(f"stale: {path}", file=sys.stderr)
+            print("run `iptformulate rules docs` to regenerate", file=sys.stderr)
+            return EXIT_FAILED
+        return EXIT_OK
+    pack = load_pack(args.dir)
+    if args.rules_command == "list":
+        for rule in pack.rules:
+            if args.profile and args.profile not in rule.profiles:
+                continue
+            print(f"{rule.code}  {rule.area:24} {rule.effect:8} {rule.title}")
+        return EXIT_OK
+    if args.rules_command == "check":
+        from .formulation import catalogue
+
+        for loader in (catalogue.focus_policy, catalogue.techniques, catalogue.plans, catalogue.statement):
+            loader(pack)
+        from .engine import durable_engine, make_engine
+        from .rulepack.compile import compile_pack
+        from .authoring import iter_fixtures
+
+        for name in pack.profiles:
+            cpack = compile_pack(pack, name)
+            if durable_engine.available():
+                make_engine(cpack, "durable")
+        count = sum(1 for _ in iter_fixtures(pack))
+        print(
+            f"ok: {len(pack.rules)} rules, {len(pack.profiles)} profiles, {count} examples, "
+            f"hash {pack.content_hash[:12]}"
+        )
+        return EXIT_OK
+    from .authoring import iter_fixtures, run_fixture
+
+    failures = 0
+    total = 0
+    for code, name, case, file in iter_fixtures(pack):
+        total += 1
+        result = run_fixture(pack, code, name, case, file)
+        for problem in result.problems:
+            failures += 1
+            print(f"FAIL {file}::{name}: {problem}")
+    print(f"{total - failures} passed, {failures} failed")
+    return EXIT_FAILED if failures else EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

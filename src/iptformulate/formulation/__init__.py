@@ -1,0 +1,1 @@
+"""The formulation stage: focus, middle-phase plan, session plan, patient statement."""

@@ -1,0 +1,184 @@
+"""Schemas of the clinical catalogues kept as data beside the rules.
+
+`rules/focus-policy.yaml`, `rules/techniques.yaml`, `rules/plans.yaml` and
+`rules/statement.yaml` hold the focus policy, the technique catalogue, the session plans and
+the patient-statement wording. This module only validates them; the words and the clinical
+choices stay in the data.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ..errors import RuleError, format_loc
+from ..rulepack.load import RulePack
+from ..rulepack.spec import Source
+
+AreaKey = Literal[
+    "grief", "role_dispute", "role_transition", "interpersonal_deficits", "loss_of_healthy_self"
+]
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- focus policy ---------------------------------------------------------------------------
+
+
+class FocusPolicy(_Data):
+    """How the focus is chosen among present areas (reference §4)."""
+
+    source: Source
+    order: list[
+        Literal["last_resort", "onset_link", "patient_importance", "tractability", "score"]
+    ] = Field(min_length=1, description="Ranking keys, applied in order (reference §4.3 step 5)")
+    last_resort: list[AreaKey] = Field(description="Areas chosen only when nothing else is (F3)")
+    importance_rank: dict[str, int] = Field(
+        description="Rank of each patient-importance answer (higher is chosen first)"
+    )
+    tractability: dict[str, dict[AreaKey, int]] = Field(
+        description="Per treatment format, how manageable each area is (F10); higher first"
+    )
+    onset_link: dict[str, list[str]] = Field(
+        description="Evidence field values that tie an area to onset or maintenance (F4)"
+    )
+    secondary_requires_present: bool = True
+    reasons: dict[str, str] = Field(description="Sentence per ranking key, with {area} slots")
+    ask_when_none: list[str] = Field(min_length=1)
+    ask_when_close: list[str] = Field(min_length=1)
+    thin_evidence_findings: Annotated[int, Field(ge=1, le=10)] = 2
+
+
+# --- techniques -----------------------------------------------------------------------------
+
+
+class Technique(_Data):
+    name: str
+    description: Annotated[str, Field(min_length=10, max_length=300)]
+    source: Source
+    tasks: list[str] = Field(default_factory=list, description="Between-session tasks")
+
+
+class AreaPlan(_Data):
+    strategies: list[str] = Field(min_length=1)
+    techniques: list[str] = Field(min_length=1)
+
+
+class AreaTechniques(_Data):
+    default: AreaPlan
+    subtypes: dict[str, AreaPlan] = Field(default_factory=dict)
+    goals: list[str] = Field(min_length=1, description="Goal templates; {people} {roles} {event}")
+
+
+class TechniqueCatalogue(_Data):
+    """Middle-phase strategies and techniques per area and sub-type (reference §5)."""
+
+    techniques: dict[str, Technique] = Field(min_length=5)
+    areas: dict[AreaKey, AreaTechniques]
+    fit: dict[str, str] = Field(
+        description="Why-it-fits sentence per technique id, with {area} {subtype} {evidence} slots"
+    )
+
+
+# --- session plans --------------------------------------------------------------------------
+
+
+class PhaseData(_Data):
+    name: str
+    sessions: str
+    tasks: list[str] = Field(min_length=1)
+
+
+class PlanData(_Data):
+    title: str
+    total_sessions: str
+    weeks: Annotated[int, Field(ge=1, le=200)]
+    cadence: str
+    phases: list[PhaseData] = Field(min_length=2)
+    source: Source
+
+
+class PlanCatalogue(_Data):
+    """Session plans by format, with diagnosis-specific lengths (reference §6, §8)."""
+
+    formats: dict[str, PlanData]
+    by_diagnosis: dict[str, str] = Field(
+        default_factory=dict, description="diagnosis -> plan key used in the standard format"
+    )
+    termination: list[str] = Field(min_length=1)
+    relapse_prevention: list[str] = Field(min_length=1)
+
+
+# --- patient statement ----------------------------------------------------------------------
+
+
+class StatementData(_Data):
+    """Wording of the seven slots of the patient statement (reference §7), in plain language."""
+
+    source: Source
+    slots: dict[
+        Literal[
+            "permission", "diagnosis", "sick_role", "link", "area", "plan", "agreement"
+        ],
+        str,
+    ]
+    diagnosis_names: dict[str, str]
+    area_phrases: dict[AreaKey, str]
+    link_without_event: str
+    no_focus: str
+    severity: str
+
+
+def _load(pack: RulePack, key: str, model: type[BaseModel]) -> Any:
+    data = pack.extras.get(key)
+    file = f"rules/{key}.yaml"
+    if data is None:
+        raise RuleError("catalogue file is missing", file=file)
+    if not isinstance(data, dict):
+        raise RuleError("expected a mapping at the top of the file", file=file)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors(include_url=False, include_input=False)[0]
+        raise RuleError(str(err["msg"]), file=file, path=format_loc(err["loc"])) from None
+
+
+@lru_cache(maxsize=16)
+def focus_policy(pack: RulePack) -> FocusPolicy:
+    result: FocusPolicy = _load(pack, "focus-policy", FocusPolicy)
+    return result
+
+
+@lru_cache(maxsize=16)
+def techniques(pack: RulePack) -> TechniqueCatalogue:
+    result: TechniqueCatalogue = _load(pack, "techniques", TechniqueCatalogue)
+    for area, entry in result.areas.items():
+        for plan in [entry.default, *entry.subtypes.values()]:
+            for tid in plan.techniques:
+                if tid not in result.techniques:
+                    raise RuleError(
+                        f"unknown technique '{tid}'", file="rules/techniques.yaml", path=f"areas.{area}"
+                    )
+    for tid in result.techniques:
+        if tid not in result.fit:
+            raise RuleError(f"technique '{tid}' has no 'fit' sentence", file="rules/techniques.yaml", path="fit")
+    return result
+
+
+@lru_cache(maxsize=16)
+def plans(pack: RulePack) -> PlanCatalogue:
+    result: PlanCatalogue = _load(pack, "plans", PlanCatalogue)
+    for diagnosis, key in result.by_diagnosis.items():
+        if key not in result.formats:
+            raise RuleError(f"unknown plan '{key}'", file="rules/plans.yaml", path=f"by_diagnosis.{diagnosis}")
+    return result
+
+
+@lru_cache(maxsize=16)
+def statement(pack: RulePack) -> StatementData:
+    result: StatementData = _load(pack, "statement", StatementData)
+    return result

@@ -1,0 +1,146 @@
+"""Choosing the focus among present areas by the focus policy kept in `rules/focus-policy.yaml`.
+
+The mechanism here only applies the policy's ranking keys in the policy's order; which keys,
+their order, the ranks and the sentences are data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from .catalogue import FocusPolicy
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """What the policy needs to know about one area."""
+
+    area: str
+    label: str
+    score: float
+    present: bool
+    linked: bool
+    importance: str
+    findings: int
+    asks: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FocusChoice:
+    primary: str | None
+    secondary: str | None
+    reasons: list[str]
+    rejected: list[tuple[str, str]]
+    margin: float
+    close_call: bool
+    thin: bool
+    confidence: str
+    ask_next: list[str]
+
+
+def _key(policy: FocusPolicy, fmt: str, c: Candidate) -> tuple[float, ...]:
+    """Sort key (smaller first) following the policy's order; ties end on the area id order."""
+    parts: list[float] = []
+    for name in policy.order:
+        if name == "last_resort":
+            parts.append(1.0 if c.area in policy.last_resort else 0.0)
+        elif name == "onset_link":
+            parts.append(0.0 if c.linked else 1.0)
+        elif name == "patient_importance":
+            parts.append(-float(policy.importance_rank.get(c.importance, 0)))
+        elif name == "tractability":
+            parts.append(-float(policy.tractability.get(fmt, {}).get(c.area, 0)))  # type: ignore[call-overload]
+        elif name == "score":
+            parts.append(-c.score)
+    return tuple(parts)
+
+
+def _deciding_reason(
+    policy: FocusPolicy, fmt: str, winner: Candidate, loser: Candidate
+) -> str:
+    for name in policy.order:
+        one = _key(policy.model_copy(update={"order": [name]}), fmt, winner)
+        two = _key(policy.model_copy(update={"order": [name]}), fmt, loser)
+        if one != two:
+            return policy.reasons[name].format(area=winner.label)
+    return policy.reasons["score"].format(area=winner.label)
+
+
+def choose_focus(
+    policy: FocusPolicy,
+    candidates: Sequence[Candidate],
+    *,
+    fmt: str,
+    max_foci: int,
+    close_margin: float,
+    area_order: Mapping[str, int],
+) -> FocusChoice:
+    """Rank the present areas, pick at most `max_foci`, and say how sure the choice is."""
+    present = sorted(
+        (c for c in candidates if c.present),
+        key=lambda c: (*_key(policy, fmt, c), area_order[c.area]),
+    )
+    absent = [c for c in candidates if not c.present]
+    rejected: list[tuple[str, str]] = []
+    if not present:
+        best = max((c.score for c in candidates), default=0.0)
+        for c in sorted(absent, key=lambda c: area_order[c.area]):
+            rejected.append((c.area, _absent_reason(c)))
+        asks = list(policy.ask_when_none)
+        for c in sorted(candidates, key=lambda c: -c.score):
+            asks.extend(a for a in c.asks if a not in asks)
+        return FocusChoice(None, None, [], rejected, round(best, 4), False, True, "low", asks)
+
+    primary = present[0]
+    reasons = [
+        f"{primary.label} is present with a score of {primary.score:.2f}.",
+    ]
+    if primary.linked:
+        reasons.append(policy.reasons["onset_link"].format(area=primary.label))
+    secondary: Candidate | None = None
+    if max_foci >= 2 and len(present) > 1:
+        secondary = present[1]
+    for c in present[1:]:
+        if secondary is not None and c.area == secondary.area:
+            continue
+        why = _deciding_reason(policy, fmt, primary, c)
+        rejected.append((c.area, f"Present, but ranked lower: {why}"))
+    if len(present) > 1:
+        reasons.append(_deciding_reason(policy, fmt, primary, present[1]))
+    for c in sorted(absent, key=lambda c: area_order[c.area]):
+        rejected.append((c.area, _absent_reason(c)))
+
+    runner_up = max((c.score for c in candidates if c.area != primary.area), default=0.0)
+    margin = round(max(0.0, primary.score - runner_up), 4)
+    close_call = len(present) > 1 and (primary.score - present[1].score) < close_margin
+    thin = primary.findings < policy.thin_evidence_findings
+    if close_call or thin:
+        confidence = "low"
+    elif margin >= 2 * close_margin:
+        confidence = "high"
+    else:
+        confidence = "moderate"
+    asks: list[str] = []
+    if close_call:
+        asks.extend(policy.ask_when_close)
+    if thin or close_call:
+        for c in present:
+            asks.extend(a for a in c.asks if a not in asks)
+    return FocusChoice(
+        primary.area,
+        secondary.area if secondary else None,
+        reasons,
+        rejected,
+        margin,
+        close_call,
+        thin,
+        confidence,
+        asks,
+    )
+
+
+def _absent_reason(c: Candidate) -> str:
+    if c.findings == 0:
+        return "No rule found evidence for this area in the inventory."
+    return f"Not present: the evidence (score {c.score:.2f}) does not meet the criteria."

@@ -1,0 +1,255 @@
+"""The formulation: what `iptformulate.formulate` returns.
+
+Every claim carries its provenance: the rule codes that fired and the inventory entries
+(people, events) that made them fire. Rendering lives in `iptformulate.render`; the model only
+holds data (its `_repr_html_` and `__repr__` delegate to the renderers).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+AreaId = Literal[
+    "grief",
+    "role_dispute",
+    "role_transition",
+    "interpersonal_deficits",
+    "loss_of_healthy_self",
+]
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class EvidenceRef(_Out):
+    """An inventory entry a rule fired on."""
+
+    role: str = Field(description="The rule's alias for this entry (e.g. 'lost').")
+    kind: Literal["client", "person", "event", "involvement", "summary", "candidate"]
+    ref: str = Field(description="The person or event id in the case, or the fact id.")
+    display: str = Field(description="The person's name or the event's description.")
+
+
+class FindingOut(_Out):
+    """One rule firing, rendered."""
+
+    code: str
+    title: str
+    effect: Literal["core", "support", "against", "subtype"]
+    weight: float
+    rationale: str
+    evidence: list[EvidenceRef]
+    source: str = Field(description="Domain-reference key, section and evidence tag.")
+    subtype: str | None = None
+
+
+class AreaResult(_Out):
+    """One problem area: its score, presence, the reasons for and against, its sub-type."""
+
+    area: AreaId
+    label: str
+    score: float = Field(ge=0.0, le=1.0)
+    present: bool
+    excluded: bool = False
+    subtype: str | None = Field(
+        default=None, description="Dispute stage, grief pattern, transition or deficits kind."
+    )
+    subtype_kind: str | None = None
+    findings_for: list[FindingOut] = Field(default_factory=list)
+    findings_against: list[FindingOut] = Field(default_factory=list)
+    subtype_findings: list[FindingOut] = Field(default_factory=list)
+    linked_to_onset: bool = Field(
+        default=False, description="Some evidence falls near onset or is ongoing (F4)."
+    )
+
+
+class Alternative(_Out):
+    """An area the focus policy did not choose, and why."""
+
+    area: AreaId
+    reason: str
+
+
+class FocusDecision(_Out):
+    """The chosen focus, how it was chosen and how sure the choice is."""
+
+    primary: AreaId | None
+    secondary: AreaId | None = None
+    reasons: list[str] = Field(default_factory=list)
+    rejected: list[Alternative] = Field(default_factory=list)
+    margin: float = Field(ge=0.0, le=1.0, description="Top score minus the runner-up's.")
+    confidence: Literal["high", "moderate", "low"]
+    close_call: bool = False
+    thin_evidence: bool = False
+    ask_next: list[str] = Field(default_factory=list)
+
+
+class TechniqueOut(_Out):
+    """A middle-phase technique suggested for this case."""
+
+    id: str
+    name: str
+    description: str
+    why: str
+    because_of: list[str] = Field(description="Rule codes whose findings make it fit.")
+    between_session_tasks: list[str] = Field(default_factory=list)
+    source: str
+
+
+class MiddlePhasePlan(_Out):
+    area: AreaId
+    subtype: str | None
+    strategies: list[str]
+    techniques: list[TechniqueOut]
+
+
+class Goal(_Out):
+    area: AreaId
+    text: str
+    people: list[str] = Field(default_factory=list, description="Person ids the goal involves.")
+    because_of: list[str] = Field(default_factory=list)
+
+
+class Phase(_Out):
+    name: str
+    sessions: str
+    tasks: list[str]
+
+
+class SessionPlan(_Out):
+    format: str
+    total_sessions: str
+    cadence: str
+    phases: list[Phase]
+    termination: list[str]
+    relapse_prevention: list[str]
+    source: str
+
+
+class StatementSlot(_Out):
+    slot: int = Field(ge=1, le=7)
+    name: str
+    text: str
+
+
+class PatientStatement(_Out):
+    """The formulation to share with the patient, in the seven slots of reference §7."""
+
+    status: Literal["proposed", "agreed"] = "proposed"
+    slots: list[StatementSlot]
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.text for s in self.slots)
+
+
+class Warning_(_Out):
+    kind: Literal["decision_support", "risk", "missing_data", "engine", "override"]
+    text: str
+
+
+class Provenance(_Out):
+    library_version: str
+    profile: str
+    rule_pack: str
+    rule_pack_hash: str
+    engine: str
+    facts_version: int
+    options: dict[str, str | int | float | bool] = Field(default_factory=dict)
+
+
+class Override(_Out):
+    """A clinician's change of focus, with a coded reason."""
+
+    focus: AreaId
+    previous: AreaId | None
+    reason: Literal[
+        "patient_priority",
+        "clinical_judgement",
+        "new_information",
+        "risk",
+        "tractability",
+        "other",
+    ]
+    note: str | None = None
+
+
+class Formulation(_Out):
+    """An IPT case formulation: decision support for the clinician, not a diagnosis."""
+
+    case_id: str
+    areas: dict[AreaId, AreaResult]
+    focus: FocusDecision
+    middle_phase: list[MiddlePhasePlan] = Field(default_factory=list)
+    goals: list[Goal] = Field(default_factory=list)
+    plan: SessionPlan
+    statement: PatientStatement
+    warnings: list[Warning_]
+    provenance: Provenance
+    override: Override | None = None
+
+    @property
+    def primary_focus(self) -> AreaId | None:
+        return self.override.focus if self.override else self.focus.primary
+
+    @property
+    def secondary_focus(self) -> AreaId | None:
+        return self.focus.secondary
+
+    @property
+    def techniques(self) -> list[TechniqueOut]:
+        return [t for plan in self.middle_phase for t in plan.techniques]
+
+    def with_override(
+        self,
+        *,
+        focus: AreaId,
+        reason: Literal[
+            "patient_priority",
+            "clinical_judgement",
+            "new_information",
+            "risk",
+            "tractability",
+            "other",
+        ],
+        note: str | None = None,
+    ) -> Formulation:
+        """A copy whose primary focus is the clinician's choice, recorded with its reason."""
+        if focus not in self.areas:
+            raise ValueError(
+                f"focus {focus!r} is not an area of profile {self.provenance.profile!r}"
+            )
+        override = Override(focus=focus, previous=self.focus.primary, reason=reason, note=note)
+        warning = Warning_(
+            kind="override",
+            text=f"The clinician set the focus to {self.areas[focus].label} ({reason}).",
+        )
+        return self.model_copy(
+            update={"override": override, "warnings": [*self.warnings, warning]}
+        )
+
+    def with_agreement(self) -> Formulation:
+        """A copy whose patient statement is marked as agreed (F6)."""
+        statement = self.statement.model_copy(update={"status": "agreed"})
+        return self.model_copy(update={"statement": statement})
+
+    def __repr__(self) -> str:
+        from ..render import text
+
+        return text.render(self)
+
+    def __str__(self) -> str:
+        return self.__repr__()
+
+    def _repr_html_(self) -> str:
+        from ..render import html
+
+        return html.render(self)
+
+    def to_markdown(self) -> str:
+        from ..render import markdown
+
+        return markdown.render(self)

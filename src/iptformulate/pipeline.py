@@ -1,0 +1,103 @@
+"""The public pipeline: case -> graph -> facts -> engine -> scores -> formulation.
+
+Each stage is a module with one job; this module only wires them together and caches what can
+be shared between cases (the rule pack, its compiled form and the engine).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .engine import get_engine
+from .engine.durable_engine import available as durable_available
+from .facts import FactParams, build_facts
+from .formulation.build import build
+from .formulation.model import Formulation
+from .graph import RelationshipGraph
+from .loading import parse_case
+from .model.case import Case
+from .rulepack.compile import compiled
+from .rulepack.load import RulePack, load_pack
+from .scoring import score_all
+
+RulesArg = str | os.PathLike[str] | RulePack | None
+
+
+class FormulateOptions(BaseModel):
+    """Options of `formulate`; every field is recorded in the formulation's provenance."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    engine: Literal["auto", "durable", "reference"] = Field(
+        default="auto", description="durable-rules where it imports, else the reference evaluator"
+    )
+    params: dict[str, int | float] = Field(
+        default_factory=dict, description="Overrides of the profile's parameters"
+    )
+
+
+@lru_cache(maxsize=8)
+def _pack_at(path: str) -> RulePack:
+    return load_pack(path)
+
+
+def resolve_pack(rules: RulesArg = None) -> RulePack:
+    """The rule pack to use: a loaded pack, a folder, or the default `rules/`."""
+    if isinstance(rules, RulePack):
+        return rules
+    if rules is None:
+        from .rulepack.load import default_rules_dir
+
+        return _pack_at(str(default_rules_dir()))
+    return _pack_at(str(Path(rules).resolve()))
+
+
+def formulate(
+    case: Case | Mapping[str, Any],
+    *,
+    profile: str = "classic",
+    rules: RulesArg = None,
+    options: FormulateOptions | Mapping[str, Any] | None = None,
+) -> Formulation:
+    """Formulate one case: scores per area, the focus, the middle-phase plan, the session plan
+    and a statement to share with the patient. Deterministic for a given case and rule pack."""
+    if not isinstance(case, Case):
+        case = parse_case(case)
+    opts = options if isinstance(options, FormulateOptions) else FormulateOptions.model_validate(
+        options or {}
+    )
+    pack = resolve_pack(rules)
+    spec = pack.profile(profile)
+    overrides = tuple(sorted(opts.params.items()))
+    cpack = compiled(pack, profile, None, overrides)
+    engine = get_engine(cpack, opts.engine)
+    params = cpack.params
+    facts = build_facts(RelationshipGraph(case), FactParams.from_mapping(params))
+    findings = engine.run(facts)
+    scores = score_all(
+        spec.areas, findings, float(params["presence_threshold"]), subtype_values(pack)
+    )
+    recorded: dict[str, str | int | float | bool] = {"engine": opts.engine}
+    recorded.update({f"param.{k}": v for k, v in overrides})
+    return build(
+        case,
+        facts,
+        findings,
+        scores,
+        pack,
+        spec,
+        engine=engine.name,
+        fallback=opts.engine == "auto" and not durable_available(),
+        options=recorded,
+    )
+
+
+@lru_cache(maxsize=16)
+def subtype_values(pack: RulePack) -> dict[str, str]:
+    return {r.code: r.subtype.value for r in pack.rules if r.subtype is not None}

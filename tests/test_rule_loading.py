@@ -1,0 +1,127 @@
+"""Broken rule files fail on load with the file, the rule code and the field."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from iptformulate.cli import main
+from iptformulate.errors import RuleError
+from iptformulate.rulepack import load_pack
+
+from .conftest import RULES
+
+GOOD = """\
+code: GR900
+title: A test rule about a death
+area: grief
+effect: core
+weight: 0.5
+source: {key: ISIPT, tag: S, section: "§3.1"}
+profiles: [classic]
+when:
+  - fact: person
+    as: lost
+    where: {status: deceased}
+  - fact: involvement
+    as: death
+    join: {person_ref: lost.ref}
+    where: {type: death}
+rationale: "{lost} died {death.offset|months}."
+"""
+
+
+def _pack_with(tmp_path: Path, text: str, name: str = "GR900-test.yaml", area: str = "grief") -> Path:
+    root = tmp_path / "rules"
+    (root / "profiles").mkdir(parents=True)
+    for profile in (RULES / "profiles").glob("*.yaml"):
+        shutil.copy(profile, root / "profiles" / profile.name)
+    (root / area).mkdir(parents=True, exist_ok=True)
+    (root / area / name).write_text(text, encoding="utf-8")
+    return root
+
+
+def test_the_good_rule_loads(tmp_path: Path) -> None:
+    pack = load_pack(_pack_with(tmp_path, GOOD))
+    assert [r.code for r in pack.rules] == ["GR900"]
+
+
+BROKEN = {
+    "unknown_key": (GOOD.replace("effect: core", "effect: core\ndescription: x"), "description"),
+    "negation": (
+        GOOD.replace("where: {status: deceased}", "where: {status: deceased}\n    not: {ring: 1}"),
+        "negation",
+    ),
+    "arithmetic": (GOOD.replace("where: {type: death}", "where: {$m: {type: 1}}"), "arithmetic"),
+    "id_join": (GOOD.replace("join: {person_ref: lost.ref}", "join: {person_ref: lost.id}"), "'id'"),
+    "join_to_later_alias": (
+        GOOD.replace("join: {person_ref: lost.ref}", "join: {person_ref: nobody.ref}"),
+        "earlier pattern",
+    ),
+    "unknown_fact_field": (GOOD.replace("{status: deceased}", "{mood: low}"), "no field 'mood'"),
+    "reserved_alias": (GOOD.replace("as: lost", "as: s").replace("lost.", "s.").replace("{lost}", "{s}"), "reserved"),
+    "bad_operator": (GOOD.replace("{status: deceased}", "{ring: {approx: 1}}"), "ring"),
+    "bare_yes": (GOOD.replace("{status: deceased}", "{confidant: yes}"), "quote it"),
+    "exponent_float": (GOOD.replace("weight: 0.5", "weight: 1.0e-05"), "exponent"),
+    "huge_int": (GOOD.replace("{status: deceased}", "{ring: 99999999999}"), "32 bits"),
+    "unknown_profile": (GOOD.replace("profiles: [classic]", "profiles: [freudian]"), "freudian"),
+    "unknown_param": (
+        GOOD.replace("{status: deceased}", "{ring: {lte: {param: closeness}}}"),
+        "'closeness'",
+    ),
+    "bad_template_slot": (GOOD.replace("{lost} died", "{who} died"), "{who}"),
+    "bad_template_filter": (GOOD.replace("|months", "|upper"), "filter"),
+    "bad_source_section": (GOOD.replace('section: "§3.1"', 'section: "3.1"'), "source.section"),
+    "subtype_without_block": (GOOD.replace("effect: core", "effect: subtype"), "subtype"),
+    "malformed_yaml": ("code: GR900\nwhen: [unclosed\n", "malformed YAML"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BROKEN))
+def test_broken_rule_names_file_code_and_field(tmp_path: Path, kind: str) -> None:
+    text, expected = BROKEN[kind]
+    with pytest.raises(RuleError) as info:
+        load_pack(_pack_with(tmp_path, text))
+    message = str(info.value)
+    assert "grief/GR900-test.yaml" in message
+    if kind != "malformed_yaml":
+        assert "GR900" in message.split(":")[0] + message
+    assert expected in message, message
+
+
+def test_file_name_must_match_code(tmp_path: Path) -> None:
+    with pytest.raises(RuleError, match="must start with the rule code"):
+        load_pack(_pack_with(tmp_path, GOOD, name="GR901-test.yaml"))
+
+
+def test_rule_must_live_in_its_area_folder(tmp_path: Path) -> None:
+    with pytest.raises(RuleError, match="must live in rules/grief/"):
+        load_pack(_pack_with(tmp_path, GOOD, name="GR900-test.yaml", area="role_dispute"))
+
+
+def test_codes_are_never_reused(tmp_path: Path) -> None:
+    root = _pack_with(tmp_path, GOOD)
+    (root / "grief" / "GR900-copy.yaml").write_text(GOOD, encoding="utf-8")
+    with pytest.raises(RuleError, match="already used"):
+        load_pack(root)
+
+
+def test_rules_check_cli_passes_on_shipped_rules(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rules", "check", str(RULES)]) == 0
+    assert "ok:" in capsys.readouterr().out
+
+
+def test_rules_check_cli_fails_precisely_on_a_broken_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _pack_with(tmp_path, BROKEN["id_join"][0])
+    assert main(["rules", "check", str(root)]) == 3
+    err = capsys.readouterr().err
+    assert "GR900-test.yaml" in err and "GR900" in err and "when[1].join.person_ref" in err
+
+
+def test_rules_test_cli_passes_on_shipped_rules(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rules", "test", str(RULES)]) == 0
+    assert " 0 failed" in capsys.readouterr().out
