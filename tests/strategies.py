@@ -42,9 +42,7 @@ GRIEF_SIGNS: tuple[str, ...] = get_args(get_args(Person.model_fields["grief_sign
 ids = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,11}", fullmatch=True)
 """Ids that pass the `Ident` rule."""
 
-texts = st.text(
-    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40
-)
+texts = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40)
 """Free text, any Unicode (NFC or not)."""
 
 dates = st.dates(min_value=dt.date(1950, 1, 1), max_value=dt.date(2040, 12, 31))
@@ -103,9 +101,7 @@ def _episode(draw: st.DrawFn) -> tuple[dict[str, Any], dt.date | None, dt.date |
 
 
 @st.composite
-def _when(
-    draw: st.DrawFn, onset: dt.date | None, intake: dt.date | None
-) -> dict[str, Any]:
+def _when(draw: st.DrawFn, onset: dt.date | None, intake: dt.date | None) -> dict[str, Any]:
     """`date` and/or `months_from_onset` that agree and respect onset and intake."""
     doc: dict[str, Any] = {}
     choices = ["none", "months"] + (["date", "both"] if onset is not None else [])
@@ -212,16 +208,22 @@ def _network(draw: st.DrawFn) -> dict[str, Any]:
 def _case_dict(draw: st.DrawFn) -> dict[str, Any]:
     n_people = draw(st.integers(0, 8))
     n_events = draw(st.integers(0, 8))
-    all_ids = draw(st.lists(ids, min_size=n_people + n_events + 1, max_size=n_people + n_events + 1,
-                            unique=True))
+    all_ids = draw(
+        st.lists(
+            ids, min_size=n_people + n_events + 1, max_size=n_people + n_events + 1, unique=True
+        )
+    )
     case_id, person_ids, event_ids = all_ids[0], all_ids[1 : n_people + 1], all_ids[n_people + 1 :]
     episode, onset, intake = draw(_episode())
     people = [draw(_person(ident, onset, intake)) for ident in person_ids]
     events = [draw(_event(ident, people, onset, intake)) for ident in event_ids]
     doc: dict[str, Any] = {"id": case_id}
     _put(doc, "age", draw(_maybe(st.integers(5, 120))))
-    _put(doc, "age_group", draw(_maybe(st.sampled_from(["child", "adolescent", "adult",
-                                                         "older_adult"]))))
+    _put(
+        doc,
+        "age_group",
+        draw(_maybe(st.sampled_from(["child", "adolescent", "adult", "older_adult"]))),
+    )
     _put(doc, "population", draw(_maybe(_enum(Population))))
     _put(doc, "diagnosis", draw(_maybe(_enum(Diagnosis))))
     severity = st.fixed_dictionaries(

@@ -115,8 +115,9 @@ INVALID: list[tuple[str, dict[str, Any], str, str]] = [
         "death-date-and-offset-disagree",
         case(
             episode={"onset_date": "2024-01-10"},
-            people=[person("p1", status="deceased",
-                           died={"date": "2024-01-01", "months_from_onset": 6})],
+            people=[
+                person("p1", status="deceased", died={"date": "2024-01-01", "months_from_onset": 6})
+            ],
         ),
         "people[0].died.months_from_onset",
         "disagree",
@@ -233,9 +234,10 @@ def _write_json(path: Path, doc: Any) -> None:
 @pytest.mark.parametrize(
     ("suffix", "write"), [(".yaml", _write_yaml), (".yml", _write_yaml), (".json", _write_json)]
 )
-@pytest.mark.parametrize(("doc", "path", "fragment"), [
-    pytest.param(doc, path, fragment, id=name) for name, doc, path, fragment in INVALID[:8]
-])
+@pytest.mark.parametrize(
+    ("doc", "path", "fragment"),
+    [pytest.param(doc, path, fragment, id=name) for name, doc, path, fragment in INVALID[:8]],
+)
 def test_invalid_document_from_file(
     tmp_path: Path,
     suffix: str,

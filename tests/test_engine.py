@@ -47,9 +47,7 @@ def _facts(case: Case, pack: RulePack, profile: str) -> list[dict[str, Any]]:
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(case=cases(), profile=st.sampled_from(PROFILES), seed=st.integers(0, 2**16))
-def test_durable_and_reference_agree(
-    pack: RulePack, case: Case, profile: str, seed: int
-) -> None:
+def test_durable_and_reference_agree(pack: RulePack, case: Case, profile: str, seed: int) -> None:
     cpack = compiled(pack, profile)
     facts = _facts(case, pack, profile)
     shuffled = list(facts)
@@ -218,7 +216,7 @@ def test_engine_is_safe_from_several_threads(pack: RulePack) -> None:
                 got = [engine.run(_facts(c, pack, "classic")) for c in cases_]
                 assert got == expected
             results[i] = got
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]

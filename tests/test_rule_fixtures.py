@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from iptformulate.rulepack import RulePack, load_pack
 from iptformulate.authoring import iter_fixtures, run_fixture
+from iptformulate.rulepack import RulePack, load_pack
 
 from .conftest import RULES
 

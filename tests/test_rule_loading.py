@@ -33,7 +33,9 @@ rationale: "{lost} died {death.offset|months}."
 """
 
 
-def _pack_with(tmp_path: Path, text: str, name: str = "GR900-test.yaml", area: str = "grief") -> Path:
+def _pack_with(
+    tmp_path: Path, text: str, name: str = "GR900-test.yaml", area: str = "grief"
+) -> Path:
     root = tmp_path / "rules"
     (root / "profiles").mkdir(parents=True)
     for profile in (RULES / "profiles").glob("*.yaml"):
@@ -55,13 +57,19 @@ BROKEN = {
         "negation",
     ),
     "arithmetic": (GOOD.replace("where: {type: death}", "where: {$m: {type: 1}}"), "arithmetic"),
-    "id_join": (GOOD.replace("join: {person_ref: lost.ref}", "join: {person_ref: lost.id}"), "'id'"),
+    "id_join": (
+        GOOD.replace("join: {person_ref: lost.ref}", "join: {person_ref: lost.id}"),
+        "'id'",
+    ),
     "join_to_later_alias": (
         GOOD.replace("join: {person_ref: lost.ref}", "join: {person_ref: nobody.ref}"),
         "earlier pattern",
     ),
     "unknown_fact_field": (GOOD.replace("{status: deceased}", "{mood: low}"), "no field 'mood'"),
-    "reserved_alias": (GOOD.replace("as: lost", "as: s").replace("lost.", "s.").replace("{lost}", "{s}"), "reserved"),
+    "reserved_alias": (
+        GOOD.replace("as: lost", "as: s").replace("lost.", "s.").replace("{lost}", "{s}"),
+        "reserved",
+    ),
     "bad_operator": (GOOD.replace("{status: deceased}", "{ring: {approx: 1}}"), "ring"),
     "bare_yes": (GOOD.replace("{status: deceased}", "{confidant: yes}"), "quote it"),
     "exponent_float": (GOOD.replace("weight: 0.5", "weight: 1.0e-05"), "exponent"),

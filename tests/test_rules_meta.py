@@ -7,8 +7,8 @@ from collections import defaultdict
 
 import pytest
 
-from iptformulate.rulepack import RulePack
 from iptformulate.authoring import iter_fixtures
+from iptformulate.rulepack import RulePack
 
 from .conftest import SHARED
 
@@ -48,12 +48,20 @@ def test_every_profile_has_rules_for_each_of_its_areas(pack: RulePack) -> None:
 @pytest.mark.skipif(not REFERENCE.is_file(), reason="shared domain reference not present")
 def test_sources_exist_in_the_domain_reference(pack: RulePack) -> None:
     text = REFERENCE.read_text(encoding="utf-8")
-    keys = set(re.findall(r"^\| ([A-Z][A-Za-z0-9-]*(?:, [A-Z][A-Za-z0-9-]*)*)(?: / [A-Za-z0-9-]+)? \|", text, re.M))
+    keys = set(
+        re.findall(
+            r"^\| ([A-Z][A-Za-z0-9-]*(?:, [A-Z][A-Za-z0-9-]*)*)(?: / [A-Za-z0-9-]+)? \|", text, re.M
+        )
+    )
     known: set[str] = set()
     for group in keys:
         known.update(k.strip() for k in group.split(","))
     known.update(re.findall(r"\b([A-Z][A-Z0-9]+(?:-[A-Za-z0-9]+)?)\b", text))
     sections = set(re.findall(r"^#{2,4} ([0-9]+(?:\.[0-9]+)*)[ .]", text, re.M))
     for rule in pack.rules:
-        assert rule.source.key in known, f"{rule.code}: source key {rule.source.key} not in reference"
-        assert rule.source.section.lstrip("§") in sections, f"{rule.code}: no section {rule.source.section}"
+        assert rule.source.key in known, (
+            f"{rule.code}: source key {rule.source.key} not in reference"
+        )
+        assert rule.source.section.lstrip("§") in sections, (
+            f"{rule.code}: no section {rule.source.section}"
+        )

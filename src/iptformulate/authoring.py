@@ -84,7 +84,9 @@ class FixtureResult:
         return out
 
 
-def run_fixture(pack: RulePack, code: str, name: str, case: FixtureCase, file: str) -> FixtureResult:
+def run_fixture(
+    pack: RulePack, code: str, name: str, case: FixtureCase, file: str
+) -> FixtureResult:
     from .engine import durable_engine, get_engine
 
     facts = [expand(dict(f), i) for i, f in enumerate(case.facts)]
@@ -107,9 +109,15 @@ def iter_fixtures(pack: RulePack) -> Iterator[tuple[str, str, FixtureCase, str]]
         fpath = fixture_path(path)
         code = path.name.split("-", 1)[0]
         if not fpath.is_file():
-            raise RuleError("rule has no fixture file beside it", file=str(fpath.relative_to(root.parent)), code=code)
+            raise RuleError(
+                "rule has no fixture file beside it",
+                file=str(fpath.relative_to(root.parent)),
+                code=code,
+            )
         fixtures = load_fixtures(fpath, root)
         if fixtures.rule != code:
-            raise RuleError(f"fixture file is for {fixtures.rule}, not {code}", file=str(fpath), code=code)
+            raise RuleError(
+                f"fixture file is for {fixtures.rule}, not {code}", file=str(fpath), code=code
+            )
         for name, case in sorted(fixtures.cases.items()):
             yield code, name, case, str(fpath.relative_to(root.parent))

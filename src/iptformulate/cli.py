@@ -44,7 +44,9 @@ def _parser() -> argparse.ArgumentParser:
     src = form.add_mutually_exclusive_group(required=True)
     src.add_argument("path", nargs="?", help="a case file (.yaml, .yml or .json)")
     src.add_argument("--example", metavar="NAME", help="a bundled example (see `examples`)")
-    form.add_argument("--profile", default="classic", help="classic, stuart, who-group, ipsrt, ipt-a")
+    form.add_argument(
+        "--profile", default="classic", help="classic, stuart, who-group, ipsrt, ipt-a"
+    )
     form.add_argument(
         "--format", default="text", choices=["text", "markdown", "json", "html"], dest="fmt"
     )
@@ -116,7 +118,9 @@ def _formulate(args: argparse.Namespace) -> int:
     from .render import render
 
     case = examples.load(args.example) if args.example else load_case(args.path)
-    result = formulate(case, profile=args.profile, rules=args.rules, options={"engine": args.engine})
+    result = formulate(
+        case, profile=args.profile, rules=args.rules, options={"engine": args.engine}
+    )
     sys.stdout.write(render(result, args.fmt).rstrip("\n") + "\n")
     return EXIT_OK
 
@@ -168,11 +172,16 @@ def _rules(args: argparse.Namespace) -> int:
     if args.rules_command == "check":
         from .formulation import catalogue
 
-        for loader in (catalogue.focus_policy, catalogue.techniques, catalogue.plans, catalogue.statement):
+        for loader in (
+            catalogue.focus_policy,
+            catalogue.techniques,
+            catalogue.plans,
+            catalogue.statement,
+        ):
             loader(pack)
+        from .authoring import iter_fixtures
         from .engine import durable_engine, make_engine
         from .rulepack.compile import compile_pack
-        from .authoring import iter_fixtures
 
         for name in pack.profiles:
             cpack = compile_pack(pack, name)

@@ -148,14 +148,18 @@ class RelationshipGraph:
     def people_involved(self, event_id: str) -> list[Person]:
         node = event_node(event_id)
         refs = sorted(
-            self.g.nodes[u]["ref"] for u, _, k in self.g.in_edges(node, keys=True) if k == "involved_in"
+            self.g.nodes[u]["ref"]
+            for u, _, k in self.g.in_edges(node, keys=True)
+            if k == "involved_in"
         )
         return [self._people[r] for r in dict.fromkeys(refs)]
 
     def events_of(self, person_id: str) -> list[LifeEvent]:
         node = person_node(person_id)
         refs = sorted(
-            self.g.nodes[v]["ref"] for _, v, k in self.g.out_edges(node, keys=True) if k == "involved_in"
+            self.g.nodes[v]["ref"]
+            for _, v, k in self.g.out_edges(node, keys=True)
+            if k == "involved_in"
         )
         return [self._events[r] for r in dict.fromkeys(refs)]
 
@@ -167,19 +171,15 @@ class RelationshipGraph:
     def metrics(self, *, before: int = 12, after: int = 3, close_ring: int = 2) -> GraphMetrics:
         """Derived measures; the onset window runs `before` months before to `after` after."""
         people = self.people()
-        now = [p for p in people if p.status is PersonStatus.ALIVE and p.change_at_onset not in _LOST]
+        now = [
+            p for p in people if p.status is PersonStatus.ALIVE and p.change_at_onset not in _LOST
+        ]
         then = [p for p in people if p.change_at_onset is not ChangeAtOnset.STARTED]
         net = self.case.network
         size_now = net.size_now if net.size_now is not None else len(now)
-        size_before = (
-            net.size_before_onset if net.size_before_onset is not None else len(then)
-        )
+        size_before = net.size_before_onset if net.size_before_onset is not None else len(then)
         window = self.events_in_window(before, after)
-        deaths = [
-            p
-            for p in self.deceased()
-            if _within(self.case.offset(p.id), before, after)
-        ]
+        deaths = [p for p in self.deceased() if _within(self.case.offset(p.id), before, after)]
         return GraphMetrics(
             people=len(people),
             network_size_now=size_now,

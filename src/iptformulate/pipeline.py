@@ -69,8 +69,10 @@ def formulate(
     and a statement to share with the patient. Deterministic for a given case and rule pack."""
     if not isinstance(case, Case):
         case = parse_case(case)
-    opts = options if isinstance(options, FormulateOptions) else FormulateOptions.model_validate(
-        options or {}
+    opts = (
+        options
+        if isinstance(options, FormulateOptions)
+        else FormulateOptions.model_validate(options or {})
     )
     pack = resolve_pack(rules)
     spec = pack.profile(profile)

@@ -17,7 +17,7 @@ from .base import Finding, derived_fact, finalise, make_finding
 
 try:  # durable-rules' C core does not import on Python 3.13+
     from durable import engine as _durable
-except Exception as exc:  # noqa: BLE001 - any import failure means "unavailable"
+except Exception as exc:
     _durable = None
     IMPORT_ERROR: str | None = f"{type(exc).__name__}: {exc}"
 else:
@@ -41,7 +41,7 @@ def available() -> bool:
 def _quiet_host_class() -> type[Any]:
     assert _durable is not None
 
-    class QuietHost(_durable.Host):  # type: ignore[misc, name-defined]
+    class QuietHost(_durable.Host):  # type: ignore[misc]
         """A Host that resolves actions by name and starts no timer threads."""
 
         def __init__(self, actions: dict[str, Callable[[Any], None]]) -> None:
@@ -94,7 +94,7 @@ class DurableEngine:
                 host.register_rulesets(
                     {f"probe_{next(_names)}": copy.deepcopy({code: rule, "_sink": _SINK_RULE})}
                 )
-            except Exception as inner:  # noqa: BLE001
+            except Exception as inner:
                 return RuleError(
                     f"durable-rules rejected the compiled rule ({inner})",
                     file=self.pack.pack.files.get(code, "?"),

@@ -138,11 +138,7 @@ def build(
             linked_to_onset=linked,
         )
         asks = tuple(
-            dict.fromkeys(
-                ask
-                for f in s.findings
-                if (ask := ctx.rules[f.code].ask) is not None
-            )
+            dict.fromkeys(ask for f in s.findings if (ask := ctx.rules[f.code].ask) is not None)
         )
         candidates.append(
             Candidate(
@@ -237,7 +233,10 @@ def _middle_phase(ctx: _Context, area: AreaResult, score: AreaScore) -> MiddlePh
             )
         )
     return MiddlePhasePlan(
-        area=area.area, subtype=area.subtype, strategies=list(plan.strategies), techniques=techniques
+        area=area.area,
+        subtype=area.subtype,
+        strategies=list(plan.strategies),
+        techniques=techniques,
     )
 
 
@@ -319,7 +318,10 @@ def _statement(
     if case.severity is not None:
         severity = _fill(
             data.severity,
-            {"instrument": words(case.severity.instrument).upper(), "score": str(case.severity.score)},
+            {
+                "instrument": words(case.severity.instrument).upper(),
+                "score": str(case.severity.score),
+            },
         )
     weeks = plan.total_sessions
     values = {

@@ -121,9 +121,7 @@ class StatementData(_Data):
 
     source: Source
     slots: dict[
-        Literal[
-            "permission", "diagnosis", "sick_role", "link", "area", "plan", "agreement"
-        ],
+        Literal["permission", "diagnosis", "sick_role", "link", "area", "plan", "agreement"],
         str,
     ]
     diagnosis_names: dict[str, str]
@@ -161,11 +159,15 @@ def techniques(pack: RulePack) -> TechniqueCatalogue:
             for tid in plan.techniques:
                 if tid not in result.techniques:
                     raise RuleError(
-                        f"unknown technique '{tid}'", file="rules/techniques.yaml", path=f"areas.{area}"
+                        f"unknown technique '{tid}'",
+                        file="rules/techniques.yaml",
+                        path=f"areas.{area}",
                     )
     for tid in result.techniques:
         if tid not in result.fit:
-            raise RuleError(f"technique '{tid}' has no 'fit' sentence", file="rules/techniques.yaml", path="fit")
+            raise RuleError(
+                f"technique '{tid}' has no 'fit' sentence", file="rules/techniques.yaml", path="fit"
+            )
     return result
 
 
@@ -174,7 +176,9 @@ def plans(pack: RulePack) -> PlanCatalogue:
     result: PlanCatalogue = _load(pack, "plans", PlanCatalogue)
     for diagnosis, key in result.by_diagnosis.items():
         if key not in result.formats:
-            raise RuleError(f"unknown plan '{key}'", file="rules/plans.yaml", path=f"by_diagnosis.{diagnosis}")
+            raise RuleError(
+                f"unknown plan '{key}'", file="rules/plans.yaml", path=f"by_diagnosis.{diagnosis}"
+            )
     return result
 
 

@@ -56,9 +56,7 @@ def _key(policy: FocusPolicy, fmt: str, c: Candidate) -> tuple[float, ...]:
     return tuple(parts)
 
 
-def _deciding_reason(
-    policy: FocusPolicy, fmt: str, winner: Candidate, loser: Candidate
-) -> str:
+def _deciding_reason(policy: FocusPolicy, fmt: str, winner: Candidate, loser: Candidate) -> str:
     for name in policy.order:
         one = _key(policy.model_copy(update={"order": [name]}), fmt, winner)
         two = _key(policy.model_copy(update={"order": [name]}), fmt, loser)
@@ -87,10 +85,10 @@ def choose_focus(
         best = max((c.score for c in candidates), default=0.0)
         for c in sorted(absent, key=lambda c: area_order[c.area]):
             rejected.append((c.area, _absent_reason(c)))
-        asks = list(policy.ask_when_none)
+        none_asks = list(policy.ask_when_none)
         for c in sorted(candidates, key=lambda c: -c.score):
-            asks.extend(a for a in c.asks if a not in asks)
-        return FocusChoice(None, None, [], rejected, round(best, 4), False, True, "low", asks)
+            none_asks.extend(a for a in c.asks if a not in none_asks)
+        return FocusChoice(None, None, [], rejected, round(best, 4), False, True, "low", none_asks)
 
     primary = present[0]
     reasons = [

@@ -227,9 +227,7 @@ class Formulation(_Out):
             kind="override",
             text=f"The clinician set the focus to {self.areas[focus].label} ({reason}).",
         )
-        return self.model_copy(
-            update={"override": override, "warnings": [*self.warnings, warning]}
-        )
+        return self.model_copy(update={"override": override, "warnings": [*self.warnings, warning]})
 
     def with_agreement(self) -> Formulation:
         """A copy whose patient statement is marked as agreed (F6)."""

@@ -37,9 +37,7 @@ class Names:
 
     def __init__(self, case: Case, area_labels: Mapping[str, str]) -> None:
         self._people = {p.id: p.name for p in case.people}
-        self._events = {
-            e.id: (e.description or words(e.type)) for e in case.events
-        }
+        self._events = {e.id: (e.description or words(e.type)) for e in case.events}
         self._labels = area_labels
 
     def person(self, ref: str) -> str:

@@ -110,21 +110,20 @@ class Episode(_Model):
         if self.onset_date and self.intake_date and self.onset_date > self.intake_date:
             raise FieldProblem(
                 "onset_date",
-                "onset_date is after intake_date; the episode must begin before the first session"
+                "onset_date is after intake_date; the episode must begin before the first session",
             )
         if (
             self.onset_date
             and self.intake_date
             and self.onset_months_before_intake is not None
             and abs(
-                _months_between(self.onset_date, self.intake_date)
-                - self.onset_months_before_intake
+                _months_between(self.onset_date, self.intake_date) - self.onset_months_before_intake
             )
             > 1
         ):
             raise FieldProblem(
                 "onset_months_before_intake",
-                "onset_date and onset_months_before_intake disagree by more than a month; give one"
+                "onset_date and onset_months_before_intake disagree by more than a month; give one",
             )
         return self
 
@@ -206,13 +205,13 @@ class Person(_Model):
             raise FieldProblem(
                 "died",
                 f"person '{self.id}' has a date of death but status is '{self.status}'; "
-                "set status: deceased or remove 'died'"
+                "set status: deceased or remove 'died'",
             )
         if self.grief_signs and self.status is not PersonStatus.DECEASED:
             raise FieldProblem(
                 "grief_signs",
                 f"person '{self.id}' has grief_signs but is not deceased; grief signs describe "
-                "a reaction to a death"
+                "a reaction to a death",
             )
         return self
 
@@ -382,13 +381,13 @@ def _offset(
         raise FieldProblem(
             f"{where}.date",
             "a date needs the onset as a date (episode.onset_date, or intake_date with "
-            "onset_months_before_intake); or give months_from_onset instead"
+            "onset_months_before_intake); or give months_from_onset instead",
         )
     computed = _months_between(onset, when)
     if months is not None and abs(computed - months) > 1:
         raise FieldProblem(
             f"{where}.months_from_onset",
             f"date and months_from_onset disagree ({computed} vs {months} months from "
-            "onset); give one of them"
+            "onset); give one of them",
         )
     return computed

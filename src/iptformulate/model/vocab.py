@@ -6,14 +6,11 @@ handed to the rules engine are plain strings (see docs/facts.md).
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class Vocab(str, Enum):
+class Vocab(StrEnum):
     """String enum whose str() is its value (keeps templates and facts plain)."""
-
-    def __str__(self) -> str:
-        return str(self.value)
 
 
 class Population(Vocab):

@@ -58,7 +58,9 @@ def _resolve(value: Any, params: dict[str, Any], code: str, file: str) -> Any:
     return value
 
 
-def _conds(cond: dict[str, Any], params: dict[str, Any], rule: RuleSpec, file: str) -> tuple[Cond, ...]:
+def _conds(
+    cond: dict[str, Any], params: dict[str, Any], rule: RuleSpec, file: str
+) -> tuple[Cond, ...]:
     out: list[Cond] = []
     for name in sorted(cond):
         value = cond[name]

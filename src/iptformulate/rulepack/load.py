@@ -116,7 +116,9 @@ def rule_files(root: Path) -> Iterator[Path]:
     for area in AREA_IDS:
         folder = root / area
         if folder.is_dir():
-            yield from sorted(p for p in folder.glob("*.yaml") if not p.name.endswith(".cases.yaml"))
+            yield from sorted(
+                p for p in folder.glob("*.yaml") if not p.name.endswith(".cases.yaml")
+            )
 
 
 def fixture_path(rule_file: Path) -> Path:
@@ -176,7 +178,9 @@ def _ban(node: Any, rel: str, code: str | None, path: str) -> None:
             file=rel, code=code, path=path,
         )  # fmt: skip
     elif isinstance(node, float) and (node != node or abs(node) > 1e9 or 0 < abs(node) < 1e-4):
-        raise RuleError("numbers must be small and plain (no exponent form)", file=rel, code=code, path=path)
+        raise RuleError(
+            "numbers must be small and plain (no exponent form)", file=rel, code=code, path=path
+        )
     elif isinstance(node, int) and not isinstance(node, bool) and abs(node) >= _INT_LIMIT:
         raise RuleError("integers must fit in 32 bits", file=rel, code=code, path=path)
 
@@ -206,9 +210,16 @@ def _lint(rule: RuleSpec, rel: str) -> None:
         where = f"when[{i}]"
         alias = pattern.as_
         if alias in RESERVED_ALIASES:
-            raise RuleError(f"alias '{alias}' is reserved; choose another", file=rel, code=rule.code, path=f"{where}.as")
+            raise RuleError(
+                f"alias '{alias}' is reserved; choose another",
+                file=rel,
+                code=rule.code,
+                path=f"{where}.as",
+            )
         if alias in seen:
-            raise RuleError(f"alias '{alias}' is used twice", file=rel, code=rule.code, path=f"{where}.as")
+            raise RuleError(
+                f"alias '{alias}' is used twice", file=rel, code=rule.code, path=f"{where}.as"
+            )
         fields = FACT_FIELD_NAMES[pattern.fact]
         for left, right in pattern.join.items():
             target, _, other_field = right.partition(".")
@@ -238,7 +249,9 @@ def _lint(rule: RuleSpec, rel: str) -> None:
         seen[alias] = pattern.fact
     for name in rule.evidence_aliases():
         if name not in seen:
-            raise RuleError(f"evidence names unknown alias '{name}'", file=rel, code=rule.code, path="evidence")
+            raise RuleError(
+                f"evidence names unknown alias '{name}'", file=rel, code=rule.code, path="evidence"
+            )
     for alias, fld, filt in template_refs(rule.rationale):
         if alias not in seen:
             raise RuleError(
@@ -305,7 +318,9 @@ def load_pack(root: str | os.PathLike[str] | None = None) -> RulePack:
             files[code] = rel
         for name in rule.profiles:
             if name not in profiles:
-                raise RuleError(f"unknown profile '{name}'", file=rel, code=rule.code, path="profiles")
+                raise RuleError(
+                    f"unknown profile '{name}'", file=rel, code=rule.code, path="profiles"
+                )
             for param, where in _params_of(rule):
                 if param not in profiles[name].params:
                     raise RuleError(
