@@ -38,7 +38,7 @@ from .model import (
     TechniqueOut,
     Warning_,
 )
-from .rationale import Names, render, words
+from .rationale import Names, months_text, render, words
 
 AREA_ORDER = {a.value: i for i, a in enumerate(ProblemArea)}
 DECISION_SUPPORT = (
@@ -68,8 +68,14 @@ class _Context:
         self.rules = {r.code: r for r in pack.rules}
 
     def bound(self, finding: Finding) -> dict[str, Fact]:
-        return {alias: self.facts.get(fid, {"kind": "candidate", "id": fid, "area": ""})
-                for alias, fid in finding.evidence}  # fmt: skip
+        return {alias: self.facts.get(fid) or self._derived(fid) for alias, fid in finding.evidence}
+
+    def _derived(self, fact_id: str) -> Fact:
+        """A derived fact seen only inside the engine, rebuilt from its id (candidate:CODE:...)."""
+        code = fact_id.split(":")[1] if fact_id.count(":") >= 1 else ""
+        rule = self.rules.get(code)
+        area = rule.derive.area if rule is not None and rule.derive is not None else ""
+        return {"kind": "candidate", "id": fact_id, "area": area, "rule": code}
 
     def finding_out(self, finding: Finding) -> FindingOut:
         rule = self.rules[finding.code]
@@ -319,7 +325,9 @@ def _statement(
         severity = _fill(
             data.severity,
             {
-                "instrument": words(case.severity.instrument).upper(),
+                "instrument": data.instrument_names.get(
+                    str(case.severity.instrument), words(case.severity.instrument).upper()
+                ),
                 "score": str(case.severity.score),
             },
         )
@@ -340,12 +348,12 @@ def _statement(
         texts["plan"] = ""
         texts["agreement"] = _fill(data.slots["agreement"], values)
     else:
-        people, events = _people_and_events(ctx, scores[primary])
+        people, _ = _people_and_events(ctx, scores[primary])
         values["people"] = _join([ctx.names.person(p) for p in people])
-        values["event"] = ctx.names.event(events[0]) if events else ""
+        values["event"] = _link_phrase(ctx, scores[primary], data)
         values["area_phrase"] = data.area_phrases[cast(Any, primary)]
         texts = {k: _fill(data.slots[k], values) for k in order}  # type: ignore[index]
-        if not events and not people:
+        if not values["event"]:
             texts["link"] = _fill(data.link_without_event, values)
     slots = [
         StatementSlot(slot=i + 1, name=k, text=" ".join(texts[k].split()))
@@ -353,6 +361,34 @@ def _statement(
         if texts[k].strip()
     ]
     return PatientStatement(slots=slots)
+
+
+def _link_phrase(ctx: _Context, score: AreaScore, data: catalogue.StatementData) -> str:
+    """Name the evidence that ties the focus to onset: a death, an event, or a relationship."""
+    policy = catalogue.focus_policy(ctx.pack)
+    facts = [fact for f in score.core + score.support for fact in ctx.bound(f).values()]
+    linked = [
+        fact
+        for fact in facts
+        if any(str(fact.get(k)) in v for k, v in policy.onset_link.items())
+    ]
+    for fact in linked + facts:
+        kind = fact["kind"]
+        if kind == "person" and fact.get("status") == "deceased":
+            return _fill(
+                data.link_phrases["death"],
+                {"person": ctx.names.display(fact), "when": months_text(fact["death_offset"])},
+            )
+        if kind in ("event", "involvement"):
+            ref = str(fact["ref"] if kind == "event" else fact["event_ref"])
+            return _fill(
+                data.link_phrases["event"],
+                {"event": ctx.names.event(ref).rstrip(" .;:"), "when": months_text(fact["offset"])},
+            )
+    for fact in facts:
+        if fact["kind"] == "person":
+            return _fill(data.link_phrases["relationship"], {"person": ctx.names.display(fact)})
+    return ""
 
 
 def _warnings(ctx: _Context, fallback: bool, engine: str, focus: FocusDecision) -> list[Warning_]:

@@ -129,6 +129,10 @@ class StatementData(_Data):
     link_without_event: str
     no_focus: str
     severity: str
+    link_phrases: dict[Literal["death", "event", "relationship"], str] = Field(
+        description="How the linked evidence is named in the link slot: {person} {event} {when}"
+    )
+    instrument_names: dict[str, str] = Field(default_factory=dict)
 
 
 def _load(pack: RulePack, key: str, model: type[BaseModel]) -> Any:

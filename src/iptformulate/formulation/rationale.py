@@ -59,7 +59,8 @@ class Names:
         if kind == "summary":
             return "the client's network"
         if kind == "candidate":
-            return f"evidence for {self._labels.get(str(fact['area']), words(fact['area']))}"
+            label = self._labels.get(str(fact["area"]), words(fact["area"]))
+            return f"a finding for {label} ({fact.get('rule', '?')})"
         return str(fact.get("id", kind))
 
     def ref(self, fact: Fact) -> str:
