@@ -10,6 +10,7 @@ Decision support for clinicians and trainers, not a diagnosis: the clinician dec
 
 from . import examples
 from ._version import __version__
+from .compare import Comparison, compare
 from .errors import CaseError, IPTFormulateError, RuleError
 from .formulation.model import Formulation
 from .loading import load_case, load_cases, parse_case, read_cases
@@ -19,11 +20,13 @@ from .pipeline import FormulateOptions, formulate
 __all__ = [
     "Case",
     "CaseError",
+    "Comparison",
     "FormulateOptions",
     "Formulation",
     "IPTFormulateError",
     "RuleError",
     "__version__",
+    "compare",
     "examples",
     "formulate",
     "load_case",
