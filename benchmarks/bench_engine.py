@@ -50,7 +50,8 @@ def make_case(rng: random.Random, people: int, events: int, n: int) -> Case:
         }
         if dead:
             p["died"] = {"months_from_onset": rng.randint(-36, 2)}
-            p["grief_signs"] = rng.sample(["avoids_reminders", "excessive_guilt"], rng.randint(0, 2))
+            signs = ["avoids_reminders", "excessive_guilt"]
+            p["grief_signs"] = rng.sample(signs, rng.randint(0, 2))
         persons.append(p)
     alive = [p["id"] for p in persons if p["status"] == "alive"]
     dead_ids = [p["id"] for p in persons if p["status"] == "deceased"]
@@ -109,8 +110,10 @@ def main() -> None:
     params = FactParams.from_mapping(cpack.params)
     durable = get_engine(cpack, "durable")
     reference = get_engine(cpack, "reference")
-    print(f"iptformulate engine benchmark - {time.strftime('%Y-%m-%d')}, Python "
-          f"{platform.python_version()}, {platform.machine()}, {len(cpack.rules)} rules (classic)")  # fmt: skip
+    print(
+        f"iptformulate engine benchmark - {time.strftime('%Y-%m-%d')}, Python "
+        f"{platform.python_version()}, {platform.machine()}, {len(cpack.rules)} rules (classic)"
+    )
     print(f"medians of {args.reps} repetitions x {args.cases} cases (min-max in brackets)\n")
     header = f"{'workload':34} {'durable c/s':>22} {'reference c/s':>22} {'ratio':>7}"
     print(header)
@@ -126,7 +129,7 @@ def main() -> None:
         rows = {}
         for name, engine in (("durable", durable), ("reference", reference)):
 
-            def run(engine: Any = engine) -> int:
+            def run(engine: Any = engine, facts: list[Any] = facts) -> int:
                 for f in facts:
                     engine.run(f)
                 return len(facts)
@@ -137,7 +140,7 @@ def main() -> None:
               f" {r[0]:9.0f} ({r[1]:.0f}-{r[2]:.0f}) {d[0] / r[0]:7.2f}")  # fmt: skip
         for name, engine_name in (("durable", "durable"), ("reference", "reference")):
 
-            def pipeline(engine_name: Any = engine_name) -> int:
+            def pipeline(engine_name: Any = engine_name, cases: list[Case] = cases) -> int:
                 for c in cases[:300]:
                     formulate(c, rules=pack, options={"engine": engine_name})
                 return 300

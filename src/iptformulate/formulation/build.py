@@ -368,9 +368,7 @@ def _link_phrase(ctx: _Context, score: AreaScore, data: catalogue.StatementData)
     policy = catalogue.focus_policy(ctx.pack)
     facts = [fact for f in score.core + score.support for fact in ctx.bound(f).values()]
     linked = [
-        fact
-        for fact in facts
-        if any(str(fact.get(k)) in v for k, v in policy.onset_link.items())
+        fact for fact in facts if any(str(fact.get(k)) in v for k, v in policy.onset_link.items())
     ]
     for fact in linked + facts:
         kind = fact["kind"]
