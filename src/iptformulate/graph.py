@@ -68,7 +68,8 @@ class RelationshipGraph:
         self._people = {p.id: p for p in case.people}
         self._events = {e.id: e for e in case.events}
         self.g.add_node(CLIENT, kind="client")
-        for person in case.people:
+        # insertion in id order keeps exports byte-identical whatever the inventory's order
+        for person in sorted(case.people, key=lambda p: p.id):
             self.g.add_node(person_node(person.id), kind="person", ref=person.id)
             self.g.add_edge(
                 CLIENT,
@@ -77,7 +78,7 @@ class RelationshipGraph:
                 kind="relationship",
                 **_relationship_attrs(person),
             )
-        for event in case.events:
+        for event in sorted(case.events, key=lambda e: e.id):
             node = event_node(event.id)
             self.g.add_node(
                 node,
@@ -86,7 +87,7 @@ class RelationshipGraph:
                 type=str(event.type),
                 offset=case.offset(event.id),
             )
-            for ref in event.people:
+            for ref in sorted(set(event.people)):
                 self.g.add_edge(person_node(ref), node, key="involved_in", kind="involved_in")
             change = event.role_change
             if change is not None:

@@ -1,0 +1,79 @@
+"""The command line: formats, exit codes, and errors that name the file, never the content."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from iptformulate import Formulation, examples
+from iptformulate.cli import main
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "json", "html"])
+def test_formulate_an_example_in_every_format(fmt: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["formulate", "--example", "grief_widower", "--format", fmt]) == 0
+    out = capsys.readouterr().out
+    if fmt == "json":
+        assert Formulation.model_validate(json.loads(out)).primary_focus == "grief"
+    else:
+        assert "not a diagnosis" in out
+
+
+def test_formulate_a_file_with_a_profile(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "case.yaml"
+    path.write_text(
+        yaml.safe_dump(examples.load("bipolar_healthy_self").model_dump(mode="json")),
+        encoding="utf-8",
+    )
+    assert main(["formulate", str(path), "--profile", "ipsrt", "--format", "json"]) == 0
+    f = Formulation.model_validate(json.loads(capsys.readouterr().out))
+    assert f.provenance.profile == "ipsrt" and "loss_of_healthy_self" in f.areas
+
+
+def test_invalid_case_exits_3_and_keeps_content_out_of_stderr(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = examples.load("grief_widower").model_dump(mode="json")
+    data["people"][0]["ring"] = 7
+    data["people"][0]["name"] = "Zyxwv Secretname"
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    assert main(["formulate", str(path)]) == 3
+    err = capsys.readouterr().err
+    assert "bad.yaml" in err and "grief_widower" in err and "people[0].ring" in err
+    assert "Zyxwv" not in err
+
+
+def test_unknown_profile_and_example_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["formulate", "--example", "grief_widower", "--profile", "freudian"]) == 2
+    assert "freudian" in capsys.readouterr().err
+    assert main(["formulate", "--example", "nobody"]) == 2
+
+
+def test_examples_schema_and_rules_list(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["examples"]) == 0
+    assert "grief_widower" in capsys.readouterr().out
+    assert main(["schema", "case"]) == 0
+    assert json.loads(capsys.readouterr().out)["title"]
+    assert main(["schema", "formulation"]) == 0
+    assert "focus" in json.loads(capsys.readouterr().out)["properties"]
+    assert main(["rules", "list", "--profile", "ipsrt"]) == 0
+    assert "HS001" in capsys.readouterr().out
+
+
+def test_version_and_help_run_as_a_program() -> None:
+    run = [sys.executable, "-m", "iptformulate", "--version"]
+    out = subprocess.run(run, capture_output=True, text=True, check=True).stdout
+    assert out.startswith("iptformulate ")
+    helptext = subprocess.run(
+        [sys.executable, "-m", "iptformulate", "formulate", "--help"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert "examples:" in helptext
