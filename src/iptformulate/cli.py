@@ -200,8 +200,8 @@ def _rules(args: argparse.Namespace) -> int:
     for code, name, case, file in iter_fixtures(pack):
         total += 1
         result = run_fixture(pack, code, name, case, file)
+        failures += bool(result.problems)
         for problem in result.problems:
-            failures += 1
             print(f"FAIL {file}::{name}: {problem}")
     print(f"{total - failures} passed, {failures} failed")
     return EXIT_FAILED if failures else EXIT_OK
