@@ -302,8 +302,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def default_output() -> Path:
-    """docs/case-format.md of the repository root (found from this module's path)."""
-    return Path(__file__).resolve().parents[2] / "docs" / "case-format.md"
+    """docs/case-format.md of the source checkout this module runs from, else of the current
+    directory (an installed copy has no repository beside it)."""
+    here = Path(__file__).resolve()
+    if here.parents[1].name == "src":
+        return here.parents[2] / "docs" / "case-format.md"
+    return Path.cwd() / "docs" / "case-format.md"
 
 
 def _check_notes() -> None:
