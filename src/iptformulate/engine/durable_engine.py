@@ -108,20 +108,19 @@ class DurableEngine:
         derived = self._derived
 
         def fire(c: Any) -> None:
-            message = c._m
-            if len(aliases) == 1 and aliases[0] not in message:
-                bound = {rule.patterns[0].alias: str(message["id"])}
-            else:
-                bound = {a[len(ALIAS_PREFIX) :]: str(message[a]["id"]) for a in aliases}
+            # with `cap`, c.m is the list of pending matches, each {alias: fact}
             sid = str(c.s.sid)
-            results[sid].append(make_finding(rule, bound))
-            if rule.derive_area is not None:
-                fact = derived_fact(rule, bound)
-                # a fact matching two `$or` alternatives fires once per alternative; asserting
-                # the same derived fact twice would raise MessageObservedException
-                if fact["id"] not in derived[sid]:
-                    derived[sid].add(fact["id"])
-                    c.assert_fact(fact)
+            for item in c.m:
+                message = item._d
+                bound = {a[len(ALIAS_PREFIX) :]: str(message[a]["id"]) for a in aliases}
+                results[sid].append(make_finding(rule, bound))
+                if rule.derive_area is not None:
+                    fact = derived_fact(rule, bound)
+                    # a fact matching two `$or` alternatives fires once per alternative;
+                    # asserting the same derived fact twice would raise MessageObservedException
+                    if fact["id"] not in derived[sid]:
+                        derived[sid].add(fact["id"])
+                        c.assert_fact(fact)
 
         return fire
 

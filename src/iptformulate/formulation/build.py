@@ -7,6 +7,7 @@ catalogues of `rules/`; it owns no clinical judgement of its own.
 from __future__ import annotations
 
 import string
+from functools import lru_cache
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
@@ -65,10 +66,17 @@ class _Context:
         self.pack = pack
         self.profile = profile
         self.names = Names(case, profile.labels)
-        self.rules = {r.code: r for r in pack.rules}
+        self.rules = _rule_map(pack)
+        self._bound: dict[Finding, dict[str, Fact]] = {}
 
     def bound(self, finding: Finding) -> dict[str, Fact]:
-        return {alias: self.facts.get(fid) or self._derived(fid) for alias, fid in finding.evidence}
+        cached = self._bound.get(finding)
+        if cached is None:
+            cached = {
+                alias: self.facts.get(fid) or self._derived(fid) for alias, fid in finding.evidence
+            }
+            self._bound[finding] = cached
+        return cached
 
     def _derived(self, fact_id: str) -> Fact:
         """A derived fact seen only inside the engine, rebuilt from its id (candidate:CODE:...)."""
@@ -80,16 +88,17 @@ class _Context:
     def finding_out(self, finding: Finding) -> FindingOut:
         rule = self.rules[finding.code]
         bound = self.bound(finding)
+        # model_construct: every value here comes from validated data, and this is the hot path
         evidence = [
-            EvidenceRef(
+            EvidenceRef.model_construct(
                 role=alias,
-                kind=cast(Any, fact["kind"]),
+                kind=fact["kind"],
                 ref=self.names.ref(fact),
                 display=self.names.display(fact),
             )
             for alias, fact in bound.items()
         ]
-        return FindingOut(
+        return FindingOut.model_construct(
             code=finding.code,
             title=rule.title,
             effect=cast(Any, finding.effect),
@@ -99,6 +108,11 @@ class _Context:
             source=_source(rule),
             subtype=rule.subtype.value if rule.subtype else None,
         )
+
+
+@lru_cache(maxsize=16)
+def _rule_map(pack: RulePack) -> dict[str, RuleSpec]:
+    return {r.code: r for r in pack.rules}
 
 
 def _linked(ctx: _Context, findings: Sequence[Finding], policy: catalogue.FocusPolicy) -> bool:

@@ -168,10 +168,15 @@ def _durable_cond(field: str, op: str, value: Any) -> list[dict[str, Any]]:
     raise AssertionError(op)
 
 
+BATCH_CAP = 1000
+
+
 def to_durable(rule: CompiledRule, action: str) -> dict[str, Any]:
     """One rule as durable-rules JSON. Joins come first inside `$and` (an `$or` before a join
-    makes durable-rules drop the join), and aliases are prefixed so none shadows a Closure
-    attribute."""
+    makes durable-rules drop the join), aliases are prefixed so none shadows a Closure
+    attribute, and `cap` hands the action every pending match at once: durable-rules' cost is
+    mostly per fired action, so one action per rule per case is far cheaper than one per
+    match."""
     patterns = []
     for p in rule.patterns:
         terms: list[dict[str, Any]] = [
@@ -187,4 +192,4 @@ def to_durable(rule: CompiledRule, action: str) -> dict[str, Any]:
                 alternatives.append(parts[0] if len(parts) == 1 else {"$and": parts})
             terms.append(alternatives[0] if len(alternatives) == 1 else {"$or": alternatives})
         patterns.append({ALIAS_PREFIX + p.alias: {"$and": terms}})
-    return {"all": patterns, "run": action}
+    return {"all": patterns, "cap": BATCH_CAP, "run": action}

@@ -11,6 +11,7 @@ import os
 import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import RuleError, format_loc
 from ..facts import FACT_FIELDS, GRIEF_SIGNS
+from ..limits import DEFAULT_LIMITS, LimitProblem, check_yaml_text
 from .spec import (
     AREA_IDS,
     RESERVED_ALIASES,
@@ -99,10 +101,15 @@ class RulePack:
 
 
 def default_rules_dir() -> Path:
-    """Explicit env var, then the packaged copy, then `rules/` of a source checkout."""
+    """Explicit env var, then `rules/` of a source checkout, then the packaged copy."""
     env = os.environ.get(ENV_VAR)
     if env:
         return Path(env)
+    return _installed_rules_dir()
+
+
+@lru_cache(maxsize=1)
+def _installed_rules_dir() -> Path:
     checkout = Path(__file__).resolve().parents[3] / "rules"
     packaged = Path(str(resources.files("iptformulate"))) / "rules"
     if (checkout / "profiles").is_dir() and (Path(__file__).resolve().parents[2].name == "src"):
@@ -131,12 +138,24 @@ def read_yaml(path: Path, root: Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise RuleError(f"cannot read the file ({exc})", file=rel) from None
+    if len(text) > DEFAULT_LIMITS.max_file_bytes:
+        raise RuleError(f"file is over {DEFAULT_LIMITS.max_file_bytes} characters", file=rel)
+    text = unicodedata.normalize("NFC", text)
     try:
-        return yaml.safe_load(unicodedata.normalize("NFC", text))
+        # Depth, alias expansion and duplicate keys are checked on the event stream first, so
+        # no object is built from a hostile file (and `_ban` below cannot recurse too deep).
+        check_yaml_text(text, DEFAULT_LIMITS)
+        return yaml.safe_load(text)
+    except LimitProblem as exc:
+        raise RuleError(str(exc), file=rel) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         raise RuleError(f"malformed YAML{where}", file=rel) from None
+    except (ValueError, TypeError, OverflowError, RecursionError):
+        raise RuleError(
+            "a value cannot be read (an impossible date or number?)", file=rel
+        ) from None
 
 
 def _rel(path: Path, root: Path) -> str:
