@@ -283,12 +283,13 @@ def _fill(template: str, values: Mapping[str, str]) -> str:
 def _goals(ctx: _Context, area: AreaId, score: AreaScore) -> list[Goal]:
     entry = catalogue.techniques(ctx.pack).areas[cast(Any, area)]
     people, events = _people_and_events(ctx, score)
-    roles = []
-    for event in ctx.case.events:
+    roles: list[str] = []
+    for event in sorted(ctx.case.events, key=lambda e: e.id):  # never the inventory's order
         if event.id in events and event.role_change is not None:
             old = event.role_change.old or "the old role"
             new = event.role_change.new or "the new role"
-            roles.append(f"{old} → {new}")
+            if f"{old} → {new}" not in roles:
+                roles.append(f"{old} → {new}")
     values = {
         "people": _join([ctx.names.person(p) for p in people]) or "the important people",
         "roles": "; ".join(roles) or "the roles that changed",
