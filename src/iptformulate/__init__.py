@@ -10,27 +10,40 @@ Decision support for clinicians and trainers, not a diagnosis: the clinician dec
 
 from . import examples
 from ._version import __version__
+from .agreement import Evaluation, evaluate, load_gold
+from .batch import BatchResult, formulate_many
 from .compare import Comparison, compare
 from .errors import CaseError, IPTFormulateError, RuleError
 from .formulation.model import Formulation
+from .limits import Limits
 from .loading import load_case, load_cases, parse_case, read_cases
 from .model import Case
 from .pipeline import FormulateOptions, formulate
+from .redact import redact
+from .tabular import to_dataframe
 
 __all__ = [
+    "BatchResult",
     "Case",
     "CaseError",
     "Comparison",
+    "Evaluation",
     "FormulateOptions",
     "Formulation",
     "IPTFormulateError",
+    "Limits",
     "RuleError",
     "__version__",
     "compare",
+    "evaluate",
     "examples",
     "formulate",
+    "formulate_many",
     "load_case",
     "load_cases",
+    "load_gold",
     "parse_case",
     "read_cases",
+    "redact",
+    "to_dataframe",
 ]

@@ -1,6 +1,6 @@
 """The `iptformulate` command line. Exit codes: 0 success, 1 a check or test failed,
-2 usage error, 3 invalid input (a case or rule file). Errors name files, ids and field paths,
-never case content."""
+2 usage error, 3 invalid input (a case or rule file), 130 interrupted (batch). Errors name
+files, ids and field paths, never case content."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ _EXAMPLES = """examples:
   iptformulate rules check
   iptformulate rules test
   iptformulate schema case > case.schema.json
+  iptformulate evaluate results.jsonl --gold expert.csv
+  iptformulate batch cases/ --out results.jsonl --summary summary.csv
 """
 
 
@@ -89,6 +91,12 @@ def _parser() -> argparse.ArgumentParser:
     docs.add_argument("--out", default="docs/rules", help="output folder")
     docs.add_argument("--check", action="store_true", help="fail if the docs are stale")
     docs.add_argument("--dir", default=None, help="a rules folder (default: the bundled one)")
+    from .evaluate_cli import add_parser as add_evaluate
+
+    add_evaluate(sub)
+    from .batch_cli import add_parser as add_batch
+
+    add_batch(sub)
     return parser
 
 
@@ -103,6 +111,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _examples()
         if args.command == "schema":
             return _schema(args.which)
+        if args.command == "evaluate":
+            from .evaluate_cli import run as evaluate
+
+            return evaluate(args)
+        if args.command == "batch":
+            from .batch_cli import run as batch
+
+            return batch(args)
         return _rules(args)
     except IPTFormulateError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -17,14 +17,15 @@ import yaml
 from pydantic import ValidationError
 
 from .errors import CaseError, problems_from_validation
+from .limits import DEFAULT_LIMITS, LimitProblem, Limits, check_document, check_yaml_text
 from .model.case import Case
 
-MAX_FILE_BYTES = 5_000_000
+MAX_FILE_BYTES = DEFAULT_LIMITS.max_file_bytes
 CASE_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl")
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 
-def parse_case(data: Any, *, source: str | None = None) -> Case:
+def parse_case(data: Any, *, source: str | None = None, limits: Limits | None = None) -> Case:
     """Validate one decoded document as a `Case`, raising `CaseError` with every problem."""
     case_id = _case_id(data)
     if not isinstance(data, Mapping):
@@ -33,6 +34,10 @@ def parse_case(data: Any, *, source: str | None = None) -> Case:
             source=source,
             case_id=case_id,
         )
+    try:
+        check_document(data, limits or DEFAULT_LIMITS)
+    except LimitProblem as exc:
+        raise CaseError(str(exc), source=source, case_id=case_id, path=exc.path) from None
     try:
         return Case.model_validate(data)
     except ValidationError as exc:
@@ -47,31 +52,34 @@ def parse_case(data: Any, *, source: str | None = None) -> Case:
         ) from None
 
 
-def load_case(path: str | os.PathLike[str]) -> Case:
+def load_case(path: str | os.PathLike[str], *, limits: Limits | None = None) -> Case:
     """Read and validate one case from a `.yaml`, `.yml` or `.json` file."""
     source = str(path)
-    return parse_case(_read_document(Path(path)), source=source)
+    limits = limits or DEFAULT_LIMITS
+    return parse_case(_read_document(Path(path), limits), source=source, limits=limits)
 
 
-def load_cases(source: str | os.PathLike[str]) -> Iterator[Case]:
+def load_cases(source: str | os.PathLike[str], *, limits: Limits | None = None) -> Iterator[Case]:
     """Lazily read every case of a file, directory, glob or JSONL file.
 
     Raises the `CaseError` of the first bad case.
     """
-    for item in read_cases(source):
+    for item in read_cases(source, limits=limits):
         if isinstance(item, CaseError):
             raise item
         yield item
 
 
-def read_cases(source: str | os.PathLike[str]) -> Iterator[Case | CaseError]:
+def read_cases(
+    source: str | os.PathLike[str], *, limits: Limits | None = None
+) -> Iterator[Case | CaseError]:
     """Like `load_cases`, but a bad case is yielded as its `CaseError` and reading goes on."""
     for path in case_paths(source):
         if path.suffix == ".jsonl":
-            yield from _read_jsonl(path)
+            yield from _read_jsonl(path, limits or DEFAULT_LIMITS)
             continue
         try:
-            yield load_case(path)
+            yield load_case(path, limits=limits)
         except CaseError as exc:
             yield exc
 
@@ -90,37 +98,56 @@ def case_paths(source: str | os.PathLike[str]) -> list[Path]:
     return [m for m in matches if m.is_file()]
 
 
-def _read_jsonl(path: Path) -> Iterator[Case | CaseError]:
+def _read_jsonl(path: Path, limits: Limits) -> Iterator[Case | CaseError]:
     try:
-        handle = path.open("r", encoding="utf-8")
+        handle = path.open("r", encoding="utf-8", errors="strict")
     except OSError as exc:
         yield CaseError(f"cannot read the file ({exc.strerror})", source=str(path))
         return
     with handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
+        number = 0
+        while True:
+            number += 1
             label = f"{path}:{number}"
             try:
-                data = json.loads(line)
-            except (json.JSONDecodeError, RecursionError) as exc:
+                line = handle.readline(limits.max_file_bytes + 1)
+            except UnicodeDecodeError:
+                yield CaseError(
+                    "line is not UTF-8 text; the rest of the file is skipped", source=label
+                )
+                return
+            if not line:
+                return
+            if len(line) > limits.max_file_bytes:
+                while line and not line.endswith("\n"):  # skip the rest of the long line
+                    line = handle.readline(limits.max_file_bytes)
+                yield CaseError(
+                    f"line is over the {limits.max_file_bytes}-character limit for one case",
+                    source=label,
+                )
+                continue
+            if not line.strip():
+                continue
+            try:
+                data = _json_loads(line)
+            except (ValueError, RecursionError) as exc:
                 yield CaseError(_json_problem(exc), source=label)
                 continue
             try:
-                yield parse_case(data, source=label)
+                yield parse_case(data, source=label, limits=limits)
             except CaseError as exc:
                 yield exc
 
 
-def _read_document(path: Path) -> Any:
+def _read_document(path: Path, limits: Limits) -> Any:
     source = str(path)
     try:
         size = path.stat().st_size
     except OSError as exc:
         raise CaseError(f"cannot read the file ({exc.strerror})", source=source) from None
-    if size > MAX_FILE_BYTES:
+    if size > limits.max_file_bytes:
         raise CaseError(
-            f"file is {size} bytes, over the {MAX_FILE_BYTES}-byte limit for one case",
+            f"file is {size} bytes, over the {limits.max_file_bytes}-byte limit for one case",
             source=source,
         )
     try:
@@ -131,23 +158,55 @@ def _read_document(path: Path) -> Any:
         raise CaseError(f"cannot read the file ({exc.strerror})", source=source) from None
     if path.suffix == ".json":
         try:
-            return json.loads(text)
-        except (json.JSONDecodeError, RecursionError) as exc:
+            return _json_loads(text)
+        except (ValueError, RecursionError) as exc:
             raise CaseError(_json_problem(exc), source=source) from None
     try:
+        # Scan the event stream first: depth, alias expansion and duplicate keys are refused
+        # before a single object is built (PyYAML's composer recurses and expands aliases).
+        check_yaml_text(text, limits)
         return yaml.safe_load(text)
+    except LimitProblem as exc:
+        raise CaseError(str(exc), source=source) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         raise CaseError(f"malformed YAML{where}", source=source) from None
+    except (ValueError, TypeError, OverflowError):
+        # PyYAML's constructors let a few errors through (2020-02-30, a 5,000-digit integer).
+        raise CaseError(
+            "a value cannot be read (an impossible date or number?)", source=source
+        ) from None
     except RecursionError:
         raise CaseError("the document is nested too deeply", source=source) from None
+
+
+def _json_loads(text: str) -> Any:
+    """`json.loads` that refuses duplicate keys (the standard library keeps the last silently)."""
+    return json.loads(text, object_pairs_hook=_unique_pairs)
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey
+        out[key] = value
+    return out
+
+
+class _DuplicateKey(ValueError):
+    pass
 
 
 def _json_problem(exc: Exception) -> str:
     if isinstance(exc, json.JSONDecodeError):
         return f"malformed JSON at line {exc.lineno}, column {exc.colno}"
-    return "the document is nested too deeply"
+    if isinstance(exc, _DuplicateKey):
+        return "duplicate key in a JSON object; give each field once"
+    if isinstance(exc, RecursionError):
+        return "the document is nested too deeply"
+    return "malformed JSON (a number too long to read?)"
 
 
 def _case_id(data: Any) -> str | None:

@@ -7,8 +7,8 @@ catalogues of `rules/`; it owns no clinical judgement of its own.
 from __future__ import annotations
 
 import string
-from functools import lru_cache
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any, cast
 
 from .._version import __version__

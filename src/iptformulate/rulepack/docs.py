@@ -4,6 +4,7 @@ one page per area (`docs/rules/<area>.md`), an index, and the fact reference (`d
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -114,7 +115,7 @@ def index_page(pack: RulePack) -> str:
     for r in pack.rules:
         weight = r.weight.param if isinstance(r.weight, Param) else f"{r.weight:g}"
         lines.append(
-            f"| [{r.code}]({r.area}.md#{r.code.lower()}--{_anchor(r.title)}) | {r.area} | "
+            f"| [{r.code}]({r.area}.md#{_anchor(f'{r.code} — {r.title}')}) | {r.area} | "
             f"{r.effect} | {weight} | {r.title} | {r.source.key} {r.source.section} "
             f"[{r.source.tag}] |"
         )
@@ -126,8 +127,9 @@ def index_page(pack: RulePack) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _anchor(title: str) -> str:
-    return "-".join("".join(ch for ch in title.lower() if ch.isalnum() or ch == " ").split())
+def _anchor(heading: str) -> str:
+    """The anchor GitHub and mkdocs give a heading: punctuation dropped, spaces to hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-")
 
 
 def facts_page() -> str:

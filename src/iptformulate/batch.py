@@ -1,0 +1,370 @@
+"""Formulating many cases: streaming, in input order, optionally across processes.
+
+`formulate_many` keeps memory flat on huge inputs: it holds a bounded window of work in flight,
+yields each result as soon as the results before it are out, and keeps no models or graphs
+(holding them cut throughput by about four times). A bad case becomes an error result and the
+batch goes on; so does a case that kills its worker process.
+
+Workers receive plain case dicts and return JSON text, so any `concurrent.futures.Executor`
+(a process pool, a dask `Client.get_executor()`) can run them.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from collections import deque
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
+from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from functools import partial
+from itertools import islice
+from typing import Any, NamedTuple
+
+from pydantic import BaseModel, ConfigDict
+
+from .engine import get_engine
+from .errors import CaseError
+from .formulation.model import Formulation
+from .loading import _case_id, parse_case
+from .model.case import Case
+from .pipeline import FormulateOptions, RulesArg, formulate, resolve_pack
+from .rulepack.compile import compiled
+from .rulepack.load import RulePack
+
+__all__ = ["BatchInput", "BatchResult", "CaseInput", "ExecutorArg", "formulate_many"]
+
+CaseInput = Case | Mapping[str, Any] | CaseError
+"""One case: validated, a decoded document, or the error `read_cases` yielded for it."""
+BatchInput = CaseInput | tuple[str | os.PathLike[str] | None, CaseInput]
+"""A case, or a `(source, case)` pair naming where it came from."""
+ExecutorArg = Executor | Callable[[], Executor] | None
+"""An executor used as is, or a factory for one (called again when a pool breaks)."""
+
+DIED = "worker process died while formulating this case"
+MAX_BREAKS_IN_A_ROW = 8
+"""Pools replaced with no case finished in between before the batch gives up."""
+
+
+class BatchResult(BaseModel):
+    """The outcome of one input: a formulation, or an error record that never holds content."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    index: int
+    source: str | None = None
+    case_id: str | None = None
+    ok: bool
+    formulation: Formulation | None = None
+    error: dict[str, Any] | None = None
+
+
+class _Config(NamedTuple):
+    """What a worker needs besides the case; picklable, sent with every task."""
+
+    profile: str
+    rules: str | RulePack | None
+    options: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class _Item:
+    index: int
+    source: str | None
+    case_id: str | None
+    payload: Case | Mapping[str, Any] | None
+    error: dict[str, Any] | None
+
+
+Work = list[tuple[str | None, Any]]
+Outcome = dict[str, Any]
+
+
+def formulate_many(
+    cases: Iterable[BatchInput],
+    *,
+    workers: int = 1,
+    executor: ExecutorArg = None,
+    profile: str = "classic",
+    rules: RulesArg = None,
+    options: FormulateOptions | Mapping[str, Any] | None = None,
+    chunksize: int = 16,
+) -> Generator[BatchResult, None, None]:
+    """Formulate every case, yielding one `BatchResult` per input in input order.
+
+    `workers > 1` runs a process pool that builds the engine once per worker. `executor` is
+    used instead: an `Executor` as is (never shut down or replaced; if it breaks, the
+    `BrokenExecutor` propagates), or a zero-argument factory whose pools this function owns
+    and replaces after a worker dies. `workers` then sizes the window of in-flight work
+    (`2 * workers` tasks of up to `chunksize` cases). The profile, rules and options are
+    checked here, before any case is read: an unknown profile raises `KeyError`. A script that
+    starts worker processes needs the `if __name__ == "__main__":` guard (docs/batch.md).
+    """
+    if workers < 1 or chunksize < 1:
+        raise ValueError("workers and chunksize must be at least 1")
+    opts = (
+        options
+        if isinstance(options, FormulateOptions)
+        else FormulateOptions.model_validate(options or {})
+    )
+    if rules is None or isinstance(rules, RulePack):
+        where: str | RulePack | None = rules
+    else:
+        where = os.fspath(os.path.abspath(rules))
+    config = _Config(profile, where, opts.model_dump())
+    pack = resolve_pack(config.rules)
+    pack.profile(profile)
+    compiled(pack, profile, None, tuple(sorted(opts.params.items())))
+    items = _items(cases)
+    if executor is None and workers == 1:
+        return _serial(items, config)
+    return _parallel(items, config, executor, workers, chunksize)
+
+
+def _items(cases: Iterable[BatchInput]) -> Iterator[_Item]:
+    for index, entry in enumerate(cases):
+        source: str | None = None
+        if isinstance(entry, tuple):
+            where, entry = entry
+            source = None if where is None else os.fspath(where)
+        if isinstance(entry, CaseError):
+            error = entry.to_dict()
+            if error["source"] is None:
+                error["source"] = source
+            yield _Item(index, error["source"], entry.case_id, None, error)
+        elif isinstance(entry, Case):
+            yield _Item(index, source, entry.id, entry, None)
+        elif isinstance(entry, Mapping):
+            yield _Item(index, source, _safe_id(entry), entry, None)
+        else:
+            message = f"expected a Case, a mapping or a CaseError, got {type(entry).__name__}"
+            yield _Item(index, source, None, None, _error(message, source, None))
+
+
+def _safe_id(data: Mapping[str, Any]) -> str | None:
+    try:
+        return _case_id(data)
+    except Exception:  # a mapping that cannot be read; parsing will report it
+        return None
+
+
+def _error(message: str, source: str | None, case_id: str | None) -> dict[str, Any]:
+    return CaseError(message, source=source, case_id=case_id).to_dict()
+
+
+def _attempt(config: _Config, source: str | None, payload: Any) -> Formulation | dict[str, Any]:
+    """One case, any failure turned into an error record; the message never quotes content."""
+    case_id = _safe_id(payload) if isinstance(payload, Mapping) else None
+    try:
+        case = payload if isinstance(payload, Case) else parse_case(payload, source=source)
+        case_id = case.id
+        return formulate(case, profile=config.profile, rules=config.rules, options=config.options)
+    except CaseError as exc:
+        error = exc.to_dict()
+        if error["source"] is None:
+            error["source"] = source
+        return error
+    except Exception as exc:  # one case must never abort the batch
+        message = f"{type(exc).__name__}: unexpected error while formulating this case"
+        return _error(message, source, case_id)
+
+
+def _result(item: _Item, outcome: Formulation | dict[str, Any]) -> BatchResult:
+    if isinstance(outcome, Formulation):
+        return BatchResult(
+            index=item.index,
+            source=item.source,
+            case_id=outcome.case_id,
+            ok=True,
+            formulation=outcome,
+        )
+    return BatchResult(
+        index=item.index,
+        source=item.source,
+        case_id=outcome.get("case_id") or item.case_id,
+        ok=False,
+        error=outcome,
+    )
+
+
+def _serial(items: Iterator[_Item], config: _Config) -> Generator[BatchResult, None, None]:
+    for item in items:
+        if item.error is not None:
+            yield _result(item, item.error)
+        else:
+            yield _result(item, _attempt(config, item.source, item.payload))
+
+
+# --- worker side -------------------------------------------------------------------------
+
+
+def _warm(config: _Config) -> None:
+    """Build the rule pack, its compiled form and the engine once, before the first case."""
+    opts = FormulateOptions.model_validate(config.options)
+    pack = resolve_pack(config.rules)
+    cpack = compiled(pack, config.profile, None, tuple(sorted(opts.params.items())))
+    get_engine(cpack, opts.engine)
+
+
+def _init_worker(config: _Config) -> None:
+    # Ctrl-C reaches the whole process group; only the parent decides how to stop.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _warm(config)
+
+
+def run_chunk(config: _Config, work: Work) -> list[Outcome]:
+    """The task a worker runs: case dicts in, JSON-ready outcomes out."""
+    out: list[Outcome] = []
+    for source, data in work:
+        outcome = _attempt(config, source, data)
+        if isinstance(outcome, Formulation):
+            out.append({"ok": True, "formulation": outcome.model_dump_json()})
+        else:
+            out.append({"ok": False, "error": outcome})
+    return out
+
+
+# --- parent side -------------------------------------------------------------------------
+
+
+def _default_pool(workers: int, config: _Config) -> Executor:
+    # forkserver (or spawn) rather than fork: forking a process that runs threads is unsafe.
+    methods = multiprocessing.get_all_start_methods()
+    method = "forkserver" if "forkserver" in methods else "spawn"
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context(method),
+        initializer=_init_worker,
+        initargs=(config,),
+    )
+
+
+class _Pool:
+    """The executor in use. A pool it made itself is replaced when a worker dies."""
+
+    def __init__(self, executor: ExecutorArg, workers: int, config: _Config) -> None:
+        self.config = config
+        self.generation = 0
+        self.breaks_in_a_row = 0
+        if isinstance(executor, Executor):
+            self._factory: Callable[[], Executor] | None = None
+            self.current = executor
+        else:
+            self._factory = executor or partial(_default_pool, workers, config)
+            self.current = self._factory()
+
+    def submit(self, work: Work) -> tuple[Future[list[Outcome]], int]:
+        future: Future[list[Outcome]]
+        try:
+            future = self.current.submit(run_chunk, self.config, work)
+        except BrokenExecutor as exc:
+            if self._factory is None:
+                raise
+            future = Future()
+            future.set_exception(exc)
+        return future, self.generation
+
+    def renew(self, generation: int, exc: BaseException) -> None:
+        """Replace the pool that broke, once, however many of its tasks report it."""
+        if self._factory is None:
+            raise exc
+        if generation == self.generation:
+            self.current.shutdown(wait=False, cancel_futures=True)
+            self.breaks_in_a_row += 1
+            if self.breaks_in_a_row > MAX_BREAKS_IN_A_ROW:
+                raise RuntimeError(
+                    "worker processes keep dying before finishing any case; check that the "
+                    "script starting the batch guards it with `if __name__ == '__main__':`"
+                ) from exc
+            self.current = self._factory()
+            self.generation += 1
+
+    def close(self) -> None:
+        if self._factory is not None:
+            self.current.shutdown(wait=True, cancel_futures=True)
+
+
+def _parallel(
+    items: Iterator[_Item],
+    config: _Config,
+    executor: ExecutorArg,
+    workers: int,
+    chunksize: int,
+) -> Generator[BatchResult, None, None]:
+    pool = _Pool(executor, workers, config)
+    window: deque[tuple[list[_Item], Future[list[Outcome]] | None, int]] = deque()
+    try:
+        while chunk := [_wire(i) for i in islice(items, chunksize)]:
+            work: Work = [(i.source, i.payload) for i in chunk if i.error is None]
+            future, generation = pool.submit(work) if work else (None, pool.generation)
+            window.append((chunk, future, generation))
+            while len(window) >= 2 * workers:
+                yield from _collect(pool, *window.popleft())
+        while window:
+            yield from _collect(pool, *window.popleft())
+    finally:
+        for _, future, _ in window:
+            if future is not None:
+                future.cancel()
+        pool.close()
+
+
+def _wire(item: _Item) -> _Item:
+    """Plain data for a worker: a `Case` travels as its JSON-mode dict."""
+    if item.error is not None:
+        return item
+    try:
+        payload = item.payload
+        data = payload.model_dump(mode="json") if isinstance(payload, Case) else dict(payload or {})
+    except Exception as exc:
+        message = f"{type(exc).__name__}: the case cannot be copied to a worker"
+        return replace(item, payload=None, error=_error(message, item.source, item.case_id))
+    return replace(item, payload=data)
+
+
+def _collect(
+    pool: _Pool,
+    chunk: list[_Item],
+    future: Future[list[Outcome]] | None,
+    generation: int,
+) -> Iterator[BatchResult]:
+    todo = [i for i in chunk if i.error is None]
+    outcomes: list[Outcome] = []
+    if future is not None:
+        try:
+            outcomes = future.result()
+            pool.breaks_in_a_row = 0
+        except Exception as exc:
+            if isinstance(exc, BrokenExecutor):
+                pool.renew(generation, exc)
+            outcomes = _isolate(pool, todo)
+    by_index = dict(zip((i.index for i in todo), outcomes, strict=True))
+    for item in chunk:
+        if item.error is not None:
+            yield _result(item, item.error)
+            continue
+        outcome = by_index[item.index]
+        if outcome["ok"]:
+            formulation = Formulation.model_validate_json(outcome["formulation"])
+            yield _result(item, formulation)
+        else:
+            yield _result(item, outcome["error"])
+
+
+def _isolate(pool: _Pool, todo: list[_Item]) -> list[Outcome]:
+    """Rerun a failed task's cases one at a time, so only the culprit is reported."""
+    outcomes: list[Outcome] = []
+    for item in todo:
+        future, generation = pool.submit([(item.source, item.payload)])
+        try:
+            outcomes.extend(future.result())
+            pool.breaks_in_a_row = 0
+        except BrokenExecutor as exc:
+            pool.renew(generation, exc)
+            error = _error(DIED, item.source, item.case_id)
+            outcomes.append({"ok": False, "error": error})
+        except Exception as exc:
+            message = f"{type(exc).__name__}: the worker failed while formulating this case"
+            outcomes.append({"ok": False, "error": _error(message, item.source, item.case_id)})
+    return outcomes

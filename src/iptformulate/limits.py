@@ -1,0 +1,193 @@
+"""Size limits for untrusted input, and the checks that enforce them before anything is built.
+
+A case file comes from outside the program. These checks run on the raw YAML event stream or
+the decoded document, so an oversized, deeply nested or alias-exploding file is refused with a
+clear message before it can exhaust memory, the stack or the CPU.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from .errors import format_loc
+from .model.case import MAX_TEXT, Case
+
+MAX_NODES = 2_000_000
+"""Nodes a document may hold once YAML aliases are expanded (a billion-laughs guard)."""
+
+
+def _ceiling(field: str) -> int:
+    for item in Case.model_fields[field].metadata:
+        value = getattr(item, "max_length", None)
+        if isinstance(value, int):
+            return value
+    raise LookupError(field)  # pragma: no cover - the model always sets it
+
+
+CEILINGS = {
+    "max_people": _ceiling("people"),
+    "max_events": _ceiling("events"),
+    "max_text": MAX_TEXT,
+}
+"""The case format's own maxima: a `Limits` may lower these, never raise them."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How large a case may be; lower the defaults for a service that takes uploads."""
+
+    max_file_bytes: int = 5_000_000
+    max_people: int = CEILINGS["max_people"]
+    max_events: int = CEILINGS["max_events"]
+    max_text: int = CEILINGS["max_text"]
+    max_depth: int = 32
+
+    def __post_init__(self) -> None:
+        for name in ("max_file_bytes", "max_people", "max_events", "max_text", "max_depth"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"Limits.{name} must be a positive integer")
+            ceiling = CEILINGS.get(name)
+            if ceiling is not None and value > ceiling:
+                raise ValueError(
+                    f"Limits.{name} may not exceed {ceiling}, the case format's own maximum"
+                )
+
+
+DEFAULT_LIMITS = Limits()
+
+
+class LimitProblem(ValueError):
+    """A document breaks a limit; `path` names where (empty for the whole document)."""
+
+    def __init__(self, message: str, path: str = "") -> None:
+        super().__init__(message)
+        self.path = path
+
+
+def check_yaml_text(text: str, limits: Limits = DEFAULT_LIMITS) -> None:
+    """Scan YAML events (no objects built) for excess depth, alias blow-up and duplicate keys.
+
+    Raises `LimitProblem`; malformed YAML raises `yaml.YAMLError` as `safe_load` would.
+    """
+    sizes: dict[str, int] = {}
+    open_anchors: set[str] = set()
+    # One frame per open collection: [anchor, expanded size, is mapping, expecting a key, keys].
+    stack: list[list[Any]] = []
+    expanded = 0
+
+    def finished(size: int, key: str | None, mark: Any) -> None:
+        if not stack:
+            return
+        frame = stack[-1]
+        frame[1] += size
+        if frame[2]:
+            if frame[3] and key is not None:
+                if key in frame[4]:
+                    raise LimitProblem(f"duplicate key {_where(mark)}; give each field once")
+                frame[4].add(key)
+            frame[3] = not frame[3]
+
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.ScalarEvent):
+            expanded += 1
+            if event.anchor:
+                sizes[event.anchor] = 1
+            finished(1, event.value, event.start_mark)
+        elif isinstance(event, yaml.AliasEvent):
+            anchor = event.anchor or ""
+            if anchor in open_anchors:
+                raise LimitProblem(f"an alias refers to its own node {_where(event.start_mark)}")
+            size = sizes.get(anchor, 1)
+            expanded += size
+            finished(size, None, event.start_mark)
+        elif isinstance(event, yaml.CollectionStartEvent):
+            expanded += 1
+            if len(stack) >= limits.max_depth:
+                raise LimitProblem(
+                    f"the document is nested more than {limits.max_depth} levels deep "
+                    f"{_where(event.start_mark)}"
+                )
+            if event.anchor:
+                open_anchors.add(event.anchor)
+            mapping = isinstance(event, yaml.MappingStartEvent)
+            stack.append([event.anchor, 1, mapping, True, set()])
+        elif isinstance(event, yaml.CollectionEndEvent):
+            anchor, size, *_ = stack.pop()
+            if anchor:
+                open_anchors.discard(anchor)
+                sizes[anchor] = size
+            finished(size, None, event.start_mark)
+        if expanded > MAX_NODES:
+            raise LimitProblem(
+                f"the document expands to more than {MAX_NODES} values (too many aliases)"
+            )
+
+
+def check_document(data: Any, limits: Limits = DEFAULT_LIMITS) -> None:
+    """Check a decoded case document against `limits` without recursion.
+
+    Raises `LimitProblem` naming the field path: nesting, node count, list and text sizes.
+    """
+    if isinstance(data, Mapping):
+        for field, cap, noun in (
+            ("people", limits.max_people, "people"),
+            ("events", limits.max_events, "events"),
+        ):
+            items = data.get(field)
+            if isinstance(items, list | tuple) and len(items) > cap:
+                raise LimitProblem(f"{len(items)} {noun}, over the limit of {cap}", field)
+    stack: list[tuple[Any, int, str]] = [(data, 0, "")]
+    seen = 0
+    while stack:
+        node, depth, path = stack.pop()
+        seen += 1
+        if seen > MAX_NODES:
+            raise LimitProblem(f"the document holds more than {MAX_NODES} values")
+        if isinstance(node, str):
+            if len(node) > limits.max_text:
+                raise LimitProblem(
+                    f"text of {len(node)} characters, over the limit of {limits.max_text}", path
+                )
+            continue
+        if not isinstance(node, Mapping | list | tuple):
+            continue
+        if depth >= limits.max_depth:
+            raise LimitProblem(
+                f"the document is nested more than {limits.max_depth} levels deep", path
+            )
+        if isinstance(node, Mapping):
+            for key, value in node.items():
+                name = _safe_key(key)
+                here = f"{path}.{name}" if path else name
+                if isinstance(key, str) and len(key) > limits.max_text:
+                    raise LimitProblem("a key is over the text limit", path or "<root>")
+                stack.append((value, depth + 1, here))
+        else:
+            stack.extend((value, depth + 1, f"{path}[{i}]") for i, value in enumerate(node))
+
+
+def _safe_key(key: Any) -> str:
+    """A key as shown in a path; anything not id-like stays hidden (it may be free text)."""
+    return format_loc([str(key)]) if isinstance(key, str) else "<key>"
+
+
+def _where(mark: Any) -> str:
+    if mark is None:
+        return ""
+    return f"at line {mark.line + 1}, column {mark.column + 1}"
+
+
+__all__ = [
+    "CEILINGS",
+    "DEFAULT_LIMITS",
+    "MAX_NODES",
+    "LimitProblem",
+    "Limits",
+    "check_document",
+    "check_yaml_text",
+]
