@@ -16,6 +16,16 @@ import yaml
 from .errors import format_loc
 from .model.case import MAX_TEXT, Case
 
+SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader where PyYAML was built with it (about 6x faster), else PyYAML's own.
+Both build only plain data (no Python objects from tags)."""
+
+
+def safe_load(text: str) -> Any:
+    """`yaml.safe_load`, with libyaml when available."""
+    return yaml.load(text, Loader=SAFE_LOADER)
+
+
 MAX_NODES = 2_000_000
 """Nodes a document may hold once YAML aliases are expanded (a billion-laughs guard)."""
 
@@ -92,7 +102,7 @@ def check_yaml_text(text: str, limits: Limits = DEFAULT_LIMITS) -> None:
                 frame[4].add(key)
             frame[3] = not frame[3]
 
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+    for event in yaml.parse(text, Loader=SAFE_LOADER):
         if isinstance(event, yaml.ScalarEvent):
             expanded += 1
             if event.anchor:
@@ -141,34 +151,53 @@ def check_document(data: Any, limits: Limits = DEFAULT_LIMITS) -> None:
             items = data.get(field)
             if isinstance(items, list | tuple) and len(items) > cap:
                 raise LimitProblem(f"{len(items)} {noun}, over the limit of {cap}", field)
-    stack: list[tuple[Any, int, str]] = [(data, 0, "")]
+    # Each frame is (node, depth, parent frame, key): the path is only spelt out on failure.
+    stack: list[tuple[Any, int, Any, Any]] = [(data, 0, None, None)]
     seen = 0
+    mapping, sequence = Mapping, (list, tuple)
+    max_text, max_depth = limits.max_text, limits.max_depth
     while stack:
-        node, depth, path = stack.pop()
+        frame = stack.pop()
+        node, depth = frame[0], frame[1]
         seen += 1
         if seen > MAX_NODES:
             raise LimitProblem(f"the document holds more than {MAX_NODES} values")
         if isinstance(node, str):
-            if len(node) > limits.max_text:
+            if len(node) > max_text:
                 raise LimitProblem(
-                    f"text of {len(node)} characters, over the limit of {limits.max_text}", path
+                    f"text of {len(node)} characters, over the limit of {max_text}", _path(frame)
                 )
             continue
-        if not isinstance(node, Mapping | list | tuple):
-            continue
-        if depth >= limits.max_depth:
-            raise LimitProblem(
-                f"the document is nested more than {limits.max_depth} levels deep", path
-            )
-        if isinstance(node, Mapping):
+        if isinstance(node, mapping):
+            if depth >= max_depth:
+                raise LimitProblem(
+                    f"the document is nested more than {max_depth} levels deep", _path(frame)
+                )
             for key, value in node.items():
-                name = _safe_key(key)
-                here = f"{path}.{name}" if path else name
-                if isinstance(key, str) and len(key) > limits.max_text:
-                    raise LimitProblem("a key is over the text limit", path or "<root>")
-                stack.append((value, depth + 1, here))
+                if isinstance(key, str) and len(key) > max_text:
+                    raise LimitProblem("a key is over the text limit", _path(frame) or "<root>")
+                stack.append((value, depth + 1, frame, key))
+        elif isinstance(node, sequence):
+            if depth >= max_depth:
+                raise LimitProblem(
+                    f"the document is nested more than {max_depth} levels deep", _path(frame)
+                )
+            stack.extend((value, depth + 1, frame, i) for i, value in enumerate(node))
+
+
+def _path(frame: tuple[Any, int, Any, Any]) -> str:
+    keys: list[Any] = []
+    while frame[2] is not None:
+        keys.append(frame[3])
+        frame = frame[2]
+    path = ""
+    for key in reversed(keys):
+        if isinstance(key, int):
+            path += f"[{key}]"
         else:
-            stack.extend((value, depth + 1, f"{path}[{i}]") for i, value in enumerate(node))
+            name = _safe_key(key)
+            path = f"{path}.{name}" if path else name
+    return path
 
 
 def _safe_key(key: Any) -> str:

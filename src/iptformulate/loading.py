@@ -1,6 +1,6 @@
 """Reading cases from YAML, JSON and JSONL files, directories and globs.
 
-Only `yaml.safe_load` is used: case files are data and never construct Python objects.
+Only YAML's safe loader is used: case files are data and never construct Python objects.
 """
 
 from __future__ import annotations
@@ -17,7 +17,14 @@ import yaml
 from pydantic import ValidationError
 
 from .errors import CaseError, problems_from_validation
-from .limits import DEFAULT_LIMITS, LimitProblem, Limits, check_document, check_yaml_text
+from .limits import (
+    DEFAULT_LIMITS,
+    LimitProblem,
+    Limits,
+    check_document,
+    check_yaml_text,
+    safe_load,
+)
 from .model.case import Case
 
 MAX_FILE_BYTES = DEFAULT_LIMITS.max_file_bytes
@@ -165,7 +172,7 @@ def _read_document(path: Path, limits: Limits) -> Any:
         # Scan the event stream first: depth, alias expansion and duplicate keys are refused
         # before a single object is built (PyYAML's composer recurses and expands aliases).
         check_yaml_text(text, limits)
-        return yaml.safe_load(text)
+        return safe_load(text)
     except LimitProblem as exc:
         raise CaseError(str(exc), source=source) from None
     except yaml.YAMLError as exc:

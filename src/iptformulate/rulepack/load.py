@@ -21,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import RuleError, format_loc
 from ..facts import FACT_FIELDS, GRIEF_SIGNS
-from ..limits import DEFAULT_LIMITS, LimitProblem, check_yaml_text
+from ..limits import DEFAULT_LIMITS, LimitProblem, check_yaml_text, safe_load
 from .spec import (
     AREA_IDS,
     RESERVED_ALIASES,
@@ -145,7 +145,7 @@ def read_yaml(path: Path, root: Path) -> Any:
         # Depth, alias expansion and duplicate keys are checked on the event stream first, so
         # no object is built from a hostile file (and `_ban` below cannot recurse too deep).
         check_yaml_text(text, DEFAULT_LIMITS)
-        return yaml.safe_load(text)
+        return safe_load(text)
     except LimitProblem as exc:
         raise RuleError(str(exc), file=rel) from None
     except yaml.YAMLError as exc:
