@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
 from .graph import RelationshipGraph
 from .model.case import Case, Person
-from .model.vocab import Frequency, Level, PersonStatus, ProblemArea
+from .model.vocab import Frequency, GriefSign, Level, PersonStatus, ProblemArea
 
 FACTS_VERSION = 1
 UNKNOWN_OFFSET = 9999  # sorts after every real offset, so window tests never match it
@@ -23,17 +23,7 @@ UNPLACED_RING = 9  # outside every real ring, so closeness tests never match it
 
 Fact = dict[str, Any]
 
-GRIEF_SIGNS = (
-    "avoids_reminders",
-    "no_grief_expressed",
-    "keeps_busy",
-    "life_organised_around_loss",
-    "excessive_guilt",
-    "ambivalence",
-    "idealisation",
-    "anniversary_reaction",
-    "lacks_support_in_grief",
-)
+GRIEF_SIGNS: tuple[str, ...] = get_args(GriefSign)
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,11 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import RuleError, format_loc
+from ..model.vocab import AreaId
 from ..rulepack.load import RulePack
 from ..rulepack.spec import Source
 
-AreaKey = Literal[
-    "grief", "role_dispute", "role_transition", "interpersonal_deficits", "loss_of_healthy_self"
-]
+AreaKey = AreaId
 
 
 class _Data(BaseModel):

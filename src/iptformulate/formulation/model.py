@@ -11,12 +11,36 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-AreaId = Literal[
-    "grief",
-    "role_dispute",
-    "role_transition",
-    "interpersonal_deficits",
-    "loss_of_healthy_self",
+from ..model.vocab import AreaId
+
+__all__ = [
+    "Alternative",
+    "AreaId",
+    "AreaResult",
+    "EvidenceRef",
+    "FindingOut",
+    "FocusDecision",
+    "Formulation",
+    "Goal",
+    "MiddlePhasePlan",
+    "Override",
+    "OverrideReason",
+    "PatientStatement",
+    "Phase",
+    "Provenance",
+    "SessionPlan",
+    "StatementSlot",
+    "TechniqueOut",
+    "Warning_",
+]
+
+OverrideReason = Literal[
+    "patient_priority",
+    "clinical_judgement",
+    "new_information",
+    "risk",
+    "tractability",
+    "other",
 ]
 
 
@@ -166,14 +190,7 @@ class Override(_Out):
 
     focus: AreaId
     previous: AreaId | None
-    reason: Literal[
-        "patient_priority",
-        "clinical_judgement",
-        "new_information",
-        "risk",
-        "tractability",
-        "other",
-    ]
+    reason: OverrideReason
     note: str | None = None
 
 
@@ -207,14 +224,7 @@ class Formulation(_Out):
         self,
         *,
         focus: AreaId,
-        reason: Literal[
-            "patient_priority",
-            "clinical_judgement",
-            "new_information",
-            "risk",
-            "tractability",
-            "other",
-        ],
+        reason: OverrideReason,
         note: str | None = None,
     ) -> Formulation:
         """A copy whose primary focus is the clinician's choice, recorded with its reason."""

@@ -28,6 +28,7 @@ from .vocab import (
     DisputeEngagement,
     EventType,
     Frequency,
+    GriefSign,
     Importance,
     Instrument,
     Level,
@@ -184,19 +185,9 @@ class Person(_Model):
     change_at_onset: ChangeAtOnset | None = None
     status: PersonStatus = PersonStatus.ALIVE
     died: When | None = Field(default=None, description="When the person died.")
-    grief_signs: list[
-        Literal[
-            "avoids_reminders",
-            "no_grief_expressed",
-            "keeps_busy",
-            "life_organised_around_loss",
-            "excessive_guilt",
-            "ambivalence",
-            "idealisation",
-            "anniversary_reaction",
-            "lacks_support_in_grief",
-        ]
-    ] = Field(default_factory=list, max_length=20, description="Observed grief reactions.")
+    grief_signs: list[GriefSign] = Field(
+        default_factory=list, max_length=20, description="Observed grief reactions."
+    )
     notes: Text | None = None
 
     @model_validator(mode="after")

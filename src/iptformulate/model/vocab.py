@@ -7,6 +7,7 @@ handed to the rules engine are plain strings (see docs/facts.md).
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal
 
 
 class Vocab(StrEnum):
@@ -182,6 +183,29 @@ class ProblemArea(Vocab):
     ROLE_TRANSITION = "role_transition"
     INTERPERSONAL_DEFICITS = "interpersonal_deficits"
     LOSS_OF_HEALTHY_SELF = "loss_of_healthy_self"
+
+
+AreaId = Literal[
+    "grief",
+    "role_dispute",
+    "role_transition",
+    "interpersonal_deficits",
+    "loss_of_healthy_self",
+]
+"""The canonical problem-area ids as a type (the values of `ProblemArea`)."""
+
+GriefSign = Literal[
+    "avoids_reminders",
+    "no_grief_expressed",
+    "keeps_busy",
+    "life_organised_around_loss",
+    "excessive_guilt",
+    "ambivalence",
+    "idealisation",
+    "anniversary_reaction",
+    "lacks_support_in_grief",
+]
+"""Observed grief reactions (reference §3.1), recorded per deceased person."""
 
 
 class Importance(Vocab):

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, model_validator
 
-from ..model.vocab import ProblemArea
+from ..model.vocab import AreaId, ProblemArea
 
 CODE_RE = r"^(GR|DS|TR|DF|HS|FX)[0-9]{3}$"
 ALIAS_RE = r"^[a-z][a-z0-9_]{0,30}$"
@@ -109,13 +109,7 @@ class Derive(_Strict):
     """A derived fact the rule asserts when it fires (forward chaining)."""
 
     fact: Literal["candidate"]
-    area: Literal[
-        "grief",
-        "role_dispute",
-        "role_transition",
-        "interpersonal_deficits",
-        "loss_of_healthy_self",
-    ]
+    area: AreaId
 
 
 class RuleSpec(_Strict):
@@ -123,13 +117,7 @@ class RuleSpec(_Strict):
 
     code: Annotated[str, Field(pattern=CODE_RE)]
     title: Annotated[str, Field(min_length=5, max_length=120)]
-    area: Literal[
-        "grief",
-        "role_dispute",
-        "role_transition",
-        "interpersonal_deficits",
-        "loss_of_healthy_self",
-    ]
+    area: AreaId
     effect: Literal["core", "support", "against", "subtype"] = Field(
         description=(
             "core: an inclusion criterion (the area needs one); support: adds evidence; "
@@ -168,15 +156,7 @@ class ProfileSpec(_Strict):
     name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*$")]
     title: str
     source: Source
-    areas: list[
-        Literal[
-            "grief",
-            "role_dispute",
-            "role_transition",
-            "interpersonal_deficits",
-            "loss_of_healthy_self",
-        ]
-    ] = Field(min_length=1)
+    areas: list[AreaId] = Field(min_length=1)
     labels: dict[str, str]
     max_foci: Annotated[int, Field(ge=1, le=2)] = 2
     between_session_tasks: bool = False
