@@ -77,6 +77,7 @@ class DurableEngine:
             action = f"r_{rule.code}"
             actions[action] = self._action(rule)
             definition[rule.code] = to_durable(rule, action)
+        self._fields = _fields_read(pack)
         self._host = _quiet_host_class()(actions)
         try:
             # register_rulesets mutates its argument (it deletes "run"), hence the copy
@@ -130,7 +131,17 @@ class DurableEngine:
             self._results[sid] = []
             self._derived[sid] = set()
             batch = [{**GUARD_FACT, "sid": sid}]
-            batch.extend({**fact, "sid": sid} for fact in facts)
+            fields = self._fields
+            for fact in facts:
+                # send only the fields some rule reads: every value costs JSON encoding and
+                # alpha-node work in durable-rules, and a fact carries dozens no rule tests
+                keep = fields.get(str(fact["kind"]))
+                if keep is None:
+                    batch.append({**fact, "sid": sid})
+                else:
+                    projected = {k: fact[k] for k in keep if k in fact}
+                    projected["sid"] = sid
+                    batch.append(projected)
             try:
                 self._host.assert_facts(self._ruleset, batch)
                 state = self._host.get_state(self._ruleset, sid)
@@ -141,6 +152,22 @@ class DurableEngine:
                 self._results.pop(sid, None)
                 self._derived.pop(sid, None)
                 self._host.delete_state(self._ruleset, sid)
+
+
+def _fields_read(pack: CompiledPack) -> dict[str, frozenset[str]]:
+    """Per fact kind, the fields any rule of the pack tests or joins on (plus kind and id)."""
+    used: dict[str, set[str]] = {}
+    for rule in pack.rules:
+        kinds = {p.alias: p.kind for p in rule.patterns}
+        for p in rule.patterns:
+            mine = used.setdefault(p.kind, {"kind", "id"})
+            mine.update(field for field, _, _ in p.conds)
+            mine.update(field for alt in p.anys for field, _, _ in alt)
+            for field, other, other_field in p.joins:
+                mine.add(field)
+                used.setdefault(kinds[other], {"kind", "id"}).add(other_field)
+    used.pop("candidate", None)  # derived facts are asserted whole by the actions
+    return {kind: frozenset(fields) for kind, fields in used.items()}
 
 
 def _noop(c: Any) -> None:
