@@ -378,3 +378,26 @@ def test_batch_result_is_frozen() -> None:
     result = BatchResult(index=0, ok=False, error={"message": "x"})
     with pytest.raises(ValueError):
         result.ok = True  # type: ignore[misc]
+
+
+def test_pseudonymize_drops_names_and_keeps_the_formulation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "cases"
+    source.mkdir()
+    case = examples.load("grief_widower")
+    (source / "a.yaml").write_text(yaml.safe_dump(case.model_dump(mode="json")), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert main(["batch", str(source), "--out", str(out), "--pseudonymize", "--quiet"]) == 2
+    monkeypatch.setenv("IPTFORMULATE_PSEUDONYM_KEY", "a-secret-of-more-than-16-bytes")
+    assert main(["batch", str(source), "--out", str(out), "--pseudonymize", "--quiet"]) == 0
+    text = out.read_text(encoding="utf-8")
+    for person in case.people:
+        assert person.name not in text
+    record = json.loads(text)
+    assert record["case_id"] != case.id and record["case_id"].startswith("C-")
+    assert record["formulation"]["focus"]["primary"] == formulate(case).primary_focus
+    # stable: the same key gives the same pseudonym, so --resume recognises the case
+    assert main(["batch", str(source), "--out", str(out), "--pseudonymize", "--resume",
+                 "--quiet"]) == 0  # fmt: skip
+    assert out.read_text(encoding="utf-8") == text

@@ -61,6 +61,15 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     cmd.add_argument("--rules", metavar="DIR", help="a rules folder (default: the bundled one)")
     cmd.add_argument("--engine", default="auto", choices=["auto", "durable", "reference"])
     cmd.add_argument("--quiet", action="store_true", help="no progress and no final count")
+    cmd.add_argument(
+        "--pseudonymize",
+        action="store_true",
+        help="replace ids and names by keyed pseudonyms and drop free text before formulating "
+        "(iptformulate.redact); the key comes from --key-file or $IPTFORMULATE_PSEUDONYM_KEY",
+    )
+    cmd.add_argument(
+        "--key-file", metavar="PATH", help="secret key for --pseudonymize (>= 16 bytes)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -83,18 +92,30 @@ def run(args: argparse.Namespace) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_INVALID
     skipped = 0
+    key = _pseudonym_key(args) if args.pseudonymize else None
+    if args.pseudonymize and key is None:
+        print(
+            "error: --pseudonymize needs a secret key of at least 16 bytes in --key-file or "
+            "$IPTFORMULATE_PSEUDONYM_KEY",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
 
     def inputs() -> Iterator[tuple[str, Case] | CaseError]:
         # A case's source is its file (for JSONL, the file; its errors also name the line).
         nonlocal skipped
+        from .redact import redact
+
         for path in paths:
             for item in read_cases(path):
                 if isinstance(item, CaseError):
                     yield item
-                elif item.id in done:
+                    continue
+                case = redact(item, key=key) if key is not None else item
+                if case.id in done:
                     skipped += 1
                 else:
-                    yield str(path), item
+                    yield str(path), case
 
     results = formulate_many(
         inputs(),
@@ -146,6 +167,19 @@ def run(args: argparse.Namespace) -> int:
             line += f" (see {errors_path})"
         print(line, file=sys.stderr)
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _pseudonym_key(args: argparse.Namespace) -> bytes | None:
+    """The secret for keyed pseudonyms; never a default, so pseudonyms are not guessable."""
+    raw: bytes | None = None
+    if args.key_file:
+        try:
+            raw = Path(args.key_file).read_bytes().strip()
+        except OSError:
+            return None
+    elif os.environ.get("IPTFORMULATE_PSEUDONYM_KEY"):
+        raw = os.environ["IPTFORMULATE_PSEUDONYM_KEY"].encode("utf-8")
+    return raw if raw is not None and len(raw) >= 16 else None
 
 
 def _result_line(result: BatchResult) -> str:
