@@ -79,6 +79,26 @@ class LimitProblem(ValueError):
         self.path = path
 
 
+def read_yaml_document(text: str, limits: Limits = DEFAULT_LIMITS) -> Any:
+    """Parse untrusted YAML (a case or a rule file): the event stream is checked against
+    `limits` first, then libyaml's safe loader builds plain data. Every failure is a
+    `LimitProblem` whose message says what is wrong and where, never what the file says."""
+    try:
+        check_yaml_text(text, limits)
+        return safe_load(text)
+    except LimitProblem:
+        raise
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        raise LimitProblem(f"malformed YAML{where}") from None
+    except RecursionError:
+        raise LimitProblem("the document is nested too deeply") from None
+    except (ValueError, TypeError, OverflowError):
+        # PyYAML's constructors let a few errors through (2020-02-30, a 5,000-digit integer).
+        raise LimitProblem("a value cannot be read (an impossible date or number?)") from None
+
+
 def check_yaml_text(text: str, limits: Limits = DEFAULT_LIMITS) -> None:
     """Scan YAML events (no objects built) for excess depth, alias blow-up and duplicate keys.
 

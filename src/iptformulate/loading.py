@@ -13,7 +13,6 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from .errors import CaseError, problems_from_validation
@@ -22,8 +21,7 @@ from .limits import (
     LimitProblem,
     Limits,
     check_document,
-    check_yaml_text,
-    safe_load,
+    read_yaml_document,
 )
 from .model.case import Case
 
@@ -169,23 +167,9 @@ def _read_document(path: Path, limits: Limits) -> Any:
         except (ValueError, RecursionError) as exc:
             raise CaseError(_json_problem(exc), source=source) from None
     try:
-        # Scan the event stream first: depth, alias expansion and duplicate keys are refused
-        # before a single object is built (PyYAML's composer recurses and expands aliases).
-        check_yaml_text(text, limits)
-        return safe_load(text)
+        return read_yaml_document(text, limits)
     except LimitProblem as exc:
         raise CaseError(str(exc), source=source) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        raise CaseError(f"malformed YAML{where}", source=source) from None
-    except (ValueError, TypeError, OverflowError):
-        # PyYAML's constructors let a few errors through (2020-02-30, a 5,000-digit integer).
-        raise CaseError(
-            "a value cannot be read (an impossible date or number?)", source=source
-        ) from None
-    except RecursionError:
-        raise CaseError("the document is nested too deeply", source=source) from None
 
 
 def _json_loads(text: str) -> Any:

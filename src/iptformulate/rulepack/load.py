@@ -16,12 +16,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from ..errors import RuleError, format_loc
 from ..facts import FACT_FIELDS, GRIEF_SIGNS
-from ..limits import DEFAULT_LIMITS, LimitProblem, check_yaml_text, safe_load
+from ..limits import DEFAULT_LIMITS, LimitProblem, read_yaml_document
 from .spec import (
     AREA_IDS,
     RESERVED_ALIASES,
@@ -142,20 +141,11 @@ def read_yaml(path: Path, root: Path) -> Any:
         raise RuleError(f"file is over {DEFAULT_LIMITS.max_file_bytes} characters", file=rel)
     text = unicodedata.normalize("NFC", text)
     try:
-        # Depth, alias expansion and duplicate keys are checked on the event stream first, so
-        # no object is built from a hostile file (and `_ban` below cannot recurse too deep).
-        check_yaml_text(text, DEFAULT_LIMITS)
-        return safe_load(text)
+        # limits first, so no object is built from a hostile file (and `_ban` cannot recurse
+        # too deep)
+        return read_yaml_document(text, DEFAULT_LIMITS)
     except LimitProblem as exc:
         raise RuleError(str(exc), file=rel) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise RuleError(f"malformed YAML{where}", file=rel) from None
-    except (ValueError, TypeError, OverflowError, RecursionError):
-        raise RuleError(
-            "a value cannot be read (an impossible date or number?)", file=rel
-        ) from None
 
 
 def _rel(path: Path, root: Path) -> str:
