@@ -13,30 +13,29 @@ from typing import TYPE_CHECKING, Any
 
 from . import examples
 from ._version import __version__
+from .compare import Comparison, compare
 from .errors import CaseError, IPTFormulateError, RuleError
 from .formulation.model import Formulation
 from .limits import Limits
 from .loading import load_case, load_cases, parse_case, read_cases
 from .model import Case
 from .pipeline import FormulateOptions, formulate
+from .redact import redact
 
 if TYPE_CHECKING:
     from .agreement import Evaluation, evaluate, load_gold
     from .batch import BatchResult, formulate_many
-    from .compare import Comparison, compare
-    from .redact import redact
     from .tabular import to_dataframe
 
-# Imported on first use, so `import iptformulate` and the command line start faster.
+# Imported on first use, so `import iptformulate` and the command line start faster. (`compare`
+# and `redact` stay eager: they share their module's name, and a later import of the submodule
+# would replace the function on the package with the module.)
 _LAZY = {
     "Evaluation": "agreement",
     "evaluate": "agreement",
     "load_gold": "agreement",
     "BatchResult": "batch",
     "formulate_many": "batch",
-    "Comparison": "compare",
-    "compare": "compare",
-    "redact": "redact",
     "to_dataframe": "tabular",
 }
 
@@ -48,6 +47,7 @@ def __getattr__(name: str) -> Any:
     value = getattr(import_module(f".{module}", __name__), name)
     globals()[name] = value
     return value
+
 
 __all__ = [
     "BatchResult",
