@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
+    from matplotlib.artist import Artist
     from matplotlib.axes import Axes
     from matplotlib.backend_bases import RendererBase
     from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
     from matplotlib.text import Text
     from matplotlib.transforms import Bbox
 
@@ -34,6 +36,41 @@ VALENCE = {
     "mixed": "#8e44ad",
     "neutral": "#7f8c8d",
 }
+
+
+def legend_dot(face: str, marker: str = "o", edge: str = "#2c3e50", width: float = 1.0) -> Line2D:
+    """A marker-only legend entry, drawn as the plots draw their dots."""
+    from matplotlib.lines import Line2D
+
+    return Line2D(
+        [],
+        [],
+        marker=marker,
+        ls="none",
+        ms=9,
+        markerfacecolor=face,
+        markeredgecolor=edge,
+        markeredgewidth=width,
+    )
+
+
+def side_legend(
+    fig: Figure,
+    handles: Sequence[Artist],
+    labels: Sequence[str],
+    title: str,
+    anchor: tuple[float, float] = (0.75, 0.9),
+) -> None:
+    """The legend box to the right of the drawing, the same in every plot."""
+    fig.legend(
+        handles,
+        labels,
+        loc="upper left",
+        bbox_to_anchor=anchor,
+        fontsize=9,
+        title=title,
+        title_fontsize=10,
+    )
 
 
 def new_figure(width: float, height: float) -> Figure:

@@ -24,10 +24,12 @@ from ._common import (
     HAlign,
     Spot,
     VAlign,
+    legend_dot,
     new_figure,
     place_labels,
     renderer_of,
     shorten,
+    side_legend,
 )
 from .evidence import focus_refs
 
@@ -275,23 +277,11 @@ def _spots(angle: float, r: float) -> list[Spot]:
 def _legend(fig: Figure, evidence: bool) -> None:
     from matplotlib.lines import Line2D
 
-    def dot(face: str, edge: str = "#2c3e50", width: float = 1.0) -> Line2D:
-        return Line2D(
-            [],
-            [],
-            marker="o",
-            ls="none",
-            ms=9,
-            markerfacecolor=face,
-            markeredgecolor=edge,
-            markeredgewidth=width,
-        )
-
     handles = [
-        dot(CLIENT, "#b07d12"),
-        dot(PERSON),
-        dot(DECEASED),
-        dot("white"),
+        legend_dot(CLIENT, edge="#b07d12"),
+        legend_dot(PERSON),
+        legend_dot(DECEASED),
+        legend_dot("white"),
         Line2D([], [], color=CONFLICT, lw=_CONFLICT_WIDTH[Level.LOW]),
         Line2D([], [], color=CONFLICT, lw=_CONFLICT_WIDTH[Level.MODERATE]),
         Line2D([], [], color=CONFLICT, lw=_CONFLICT_WIDTH[Level.HIGH]),
@@ -312,15 +302,6 @@ def _legend(fig: Figure, evidence: bool) -> None:
         "confidant",
     ]
     if evidence:
-        handles.append(dot(PERSON, EVIDENCE, 3.0))
+        handles.append(legend_dot(PERSON, edge=EVIDENCE, width=3.0))
         labels.append("evidence for the focus")
-    fig.legend(
-        handles,
-        labels,
-        loc="upper left",
-        bbox_to_anchor=(0.72, 0.93),
-        fontsize=9,
-        frameon=True,
-        title="Legend",
-        title_fontsize=10,
-    )
+    side_legend(fig, handles, labels, "Legend", anchor=(0.72, 0.93))

@@ -19,10 +19,12 @@ from ._common import (
     VALENCE,
     HAlign,
     Spot,
+    legend_dot,
     new_figure,
     place_labels,
     renderer_of,
     shorten,
+    side_legend,
 )
 from .evidence import focus_refs
 from .thresholds import profile_params
@@ -216,24 +218,12 @@ def _legend(fig: Figure, ax: Axes, before: int, after: int, evidence: bool) -> N
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    def dot(face: str, marker: str = "o", edge: str = "#2c3e50", width: float = 1.0) -> Line2D:
-        return Line2D(
-            [],
-            [],
-            marker=marker,
-            ls="none",
-            ms=9,
-            markerfacecolor=face,
-            markeredgecolor=edge,
-            markeredgewidth=width,
-        )
-
     handles = [
-        dot(VALENCE["negative"]),
-        dot(VALENCE["positive"]),
-        dot(VALENCE["mixed"]),
-        dot(VALENCE["neutral"]),
-        dot(DECEASED, "X"),
+        legend_dot(VALENCE["negative"]),
+        legend_dot(VALENCE["positive"]),
+        legend_dot(VALENCE["mixed"]),
+        legend_dot(VALENCE["neutral"]),
+        legend_dot(DECEASED, "X"),
         Line2D([], [], color="#c0392b", ls="--", lw=1.4),
         Patch(facecolor="#fdf2d0", edgecolor="none"),
     ]
@@ -247,14 +237,6 @@ def _legend(fig: Figure, ax: Axes, before: int, after: int, evidence: bool) -> N
         f"onset window\n({before} months before,\n {after} after)",
     ]
     if evidence:
-        handles.append(dot(VALENCE["neutral"], "o", EVIDENCE, 3.0))
+        handles.append(legend_dot(VALENCE["neutral"], "o", EVIDENCE, 3.0))
         labels.append("evidence for the focus")
-    fig.legend(
-        handles,
-        labels,
-        loc="upper left",
-        bbox_to_anchor=(0.75, 0.9),
-        fontsize=9,
-        title="Legend",
-        title_fontsize=10,
-    )
+    side_legend(fig, handles, labels, "Legend")

@@ -14,7 +14,16 @@ from ..graph import CLIENT, RelationshipGraph
 from ..model.case import Case
 from ..model.vocab import PersonStatus
 from ._common import CLIENT as CLIENT_COLOUR
-from ._common import CONFLICT, DECEASED, PERSON, SUPPORT, new_figure, shorten
+from ._common import (
+    CONFLICT,
+    DECEASED,
+    PERSON,
+    SUPPORT,
+    legend_dot,
+    new_figure,
+    shorten,
+    side_legend,
+)
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -106,26 +115,9 @@ def relationship_graph(case: Case) -> Figure:
             bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
         )
     ax.margins(0.12)
-    handles = [
-        Line2D(
-            [],
-            [],
-            marker=NODE_SHAPES[k],
-            ls="none",
-            ms=9,
-            markerfacecolor=c,
-            markeredgecolor="#2c3e50",
-        )
-        for k, c in NODE_COLOURS.items()
-    ] + [Line2D([], [], **style) for style in EDGE_STYLES.values()]
+    handles = [legend_dot(c, NODE_SHAPES[k]) for k, c in NODE_COLOURS.items()] + [
+        Line2D([], [], **style) for style in EDGE_STYLES.values()
+    ]
     labels = [*NODE_COLOURS, *(k.replace("_", " ") for k in EDGE_STYLES)]
-    fig.legend(
-        handles,
-        labels,
-        loc="upper left",
-        bbox_to_anchor=(0.75, 0.9),
-        fontsize=9,
-        title="Nodes and edges",
-        title_fontsize=10,
-    )
+    side_legend(fig, handles, labels, "Nodes and edges")
     return fig
