@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -16,3 +17,16 @@ SHARED = REPO.parent / "shared"
 @pytest.fixture(scope="session")
 def pack() -> RulePack:
     return load_pack(RULES)
+
+
+def pack_with(
+    tmp_path: Path, text: str, name: str = "GR900-test.yaml", area: str = "grief"
+) -> Path:
+    """A rules folder holding the shipped profiles and one rule file, for loader tests."""
+    root = tmp_path / "rules"
+    (root / "profiles").mkdir(parents=True)
+    for profile in (RULES / "profiles").glob("*.yaml"):
+        shutil.copy(profile, root / "profiles" / profile.name)
+    (root / area).mkdir(parents=True, exist_ok=True)
+    (root / area / name).write_text(text, encoding="utf-8")
+    return root

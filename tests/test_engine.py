@@ -26,7 +26,7 @@ from iptformulate.model import Case
 from iptformulate.rulepack import RulePack, compiled, load_pack
 from iptformulate.rulepack.compile import to_durable
 
-from .conftest import RULES
+from .conftest import pack_with
 from .strategies import cases
 
 needs_durable = pytest.mark.skipif(
@@ -128,7 +128,7 @@ def test_action_exceptions_are_raised_not_swallowed(pack: RulePack) -> None:
 @needs_durable
 def test_overlapping_alternatives_assert_a_derived_fact_once(tmp_path: Path) -> None:
     """A fact matching two `any` alternatives fires twice; the derived fact is asserted once."""
-    root = _mini_pack(
+    root = pack_with(
         tmp_path,
         """
 code: GR001
@@ -146,6 +146,7 @@ when:
 rationale: "{p} died."
 derive: {fact: candidate, area: grief}
 """,
+        name="GR001-test.yaml",
     )
     pack = load_pack(root)
     facts = [
@@ -226,14 +227,3 @@ def test_engine_is_safe_from_several_threads(pack: RulePack) -> None:
         t.join()
     assert not errors
     assert len(results) == 8
-
-
-def _mini_pack(tmp_path: Path, rule_text: str, area: str = "grief") -> Path:
-    root = tmp_path / "rules"
-    (root / "profiles").mkdir(parents=True)
-    (root / "profiles" / "classic.yaml").write_text(
-        (RULES / "profiles" / "classic.yaml").read_text(encoding="utf-8"), encoding="utf-8"
-    )
-    (root / area).mkdir()
-    (root / area / "GR001-test.yaml").write_text(rule_text, encoding="utf-8")
-    return root

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,7 @@ from iptformulate.cli import main
 from iptformulate.errors import RuleError
 from iptformulate.rulepack import load_pack
 
-from .conftest import RULES
+from .conftest import RULES, pack_with
 
 GOOD = """\
 code: GR900
@@ -33,16 +32,7 @@ rationale: "{lost} died {death.offset|months}."
 """
 
 
-def _pack_with(
-    tmp_path: Path, text: str, name: str = "GR900-test.yaml", area: str = "grief"
-) -> Path:
-    root = tmp_path / "rules"
-    (root / "profiles").mkdir(parents=True)
-    for profile in (RULES / "profiles").glob("*.yaml"):
-        shutil.copy(profile, root / "profiles" / profile.name)
-    (root / area).mkdir(parents=True, exist_ok=True)
-    (root / area / name).write_text(text, encoding="utf-8")
-    return root
+_pack_with = pack_with
 
 
 def test_the_good_rule_loads(tmp_path: Path) -> None:
