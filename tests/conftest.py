@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from iptformulate.rulepack import RulePack, load_pack
+
+# The parsed-rule cache goes to a folder of this run, never to the user's home (subprocesses
+# started by tests inherit it).
+os.environ.setdefault("IPTFORMULATE_CACHE", tempfile.mkdtemp(prefix="iptformulate-cache-"))
 
 REPO = Path(__file__).resolve().parents[1]
 RULES = REPO / "rules"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -77,3 +78,16 @@ def test_version_and_help_run_as_a_program() -> None:
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     assert "examples:" in helptext
+
+
+def test_command_line_turns_off_third_party_pydantic_plugins(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a plugin would see every validated case; the command line promises no telemetry
+    monkeypatch.delenv("PYDANTIC_DISABLE_PLUGINS", raising=False)
+    assert main(["examples"]) == 0
+    assert os.environ["PYDANTIC_DISABLE_PLUGINS"] == "__all__"
+    monkeypatch.setenv("PYDANTIC_DISABLE_PLUGINS", "some_plugin")
+    assert main(["examples"]) == 0
+    assert os.environ["PYDANTIC_DISABLE_PLUGINS"] == "some_plugin"  # an explicit choice stays
+    capsys.readouterr()

@@ -11,31 +11,43 @@ Decision support for clinicians and trainers, not a diagnosis: the clinician dec
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from . import examples
 from ._version import __version__
-from .compare import Comparison, compare
 from .errors import CaseError, IPTFormulateError, RuleError
-from .formulation.model import Formulation
-from .limits import Limits
-from .loading import load_case, load_cases, parse_case, read_cases
-from .model import Case
-from .pipeline import FormulateOptions, formulate
-from .redact import redact
 
 if TYPE_CHECKING:
+    from . import examples
     from .agreement import Evaluation, evaluate, load_gold
     from .batch import BatchResult, formulate_many
+    from .comparison import Comparison, compare
+    from .formulation.model import Formulation
+    from .limits import Limits
+    from .loading import load_case, load_cases, parse_case, read_cases
+    from .model import Case
+    from .pipeline import FormulateOptions, formulate
+    from .redaction import redact
     from .tabular import to_dataframe
 
-# Imported on first use, so `import iptformulate` and the command line start faster. (`compare`
-# and `redact` stay eager: they share their module's name, and a later import of the submodule
-# would replace the function on the package with the module.)
+# Everything else is imported on first use: `import iptformulate` stays cheap, and the command
+# line can configure pydantic before any model class is built.
 _LAZY = {
+    "examples": "",
     "Evaluation": "agreement",
     "evaluate": "agreement",
     "load_gold": "agreement",
     "BatchResult": "batch",
     "formulate_many": "batch",
+    "Comparison": "comparison",
+    "compare": "comparison",
+    "Formulation": "formulation.model",
+    "Limits": "limits",
+    "load_case": "loading",
+    "load_cases": "loading",
+    "parse_case": "loading",
+    "read_cases": "loading",
+    "Case": "model",
+    "FormulateOptions": "pipeline",
+    "formulate": "pipeline",
+    "redact": "redaction",
     "to_dataframe": "tabular",
 }
 
@@ -44,9 +56,16 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'iptformulate' has no attribute {name!r}")
-    value = getattr(import_module(f".{module}", __name__), name)
+    if module:
+        value = getattr(import_module(f".{module}", __name__), name)
+    else:
+        value = import_module(f".{name}", __name__)
     globals()[name] = value
     return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 
 __all__ = [

@@ -104,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
     def inputs() -> Iterator[tuple[str, Case] | CaseError]:
         # A case's source is its file (for JSONL, the file; its errors also name the line).
         nonlocal skipped
-        from .redact import redact
+        from .redaction import redact
 
         for path in paths:
             for item in read_cases(path):

@@ -5,6 +5,7 @@ files, ids and field paths, never case content."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -101,6 +102,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Third-party pydantic plugins see every validated value, here clinical case data, and some
+    # send it over the network; the command line promises neither. (Skipping their discovery
+    # also saves about 40 ms of start-up.) An explicit setting in the environment is respected.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     args = _parser().parse_args(argv)
     from .errors import IPTFormulateError
 

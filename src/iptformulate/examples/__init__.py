@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from importlib.resources import files
 
-import yaml
-
+from ..limits import safe_load
 from ..loading import parse_case
 from ..model.case import Case
 
@@ -58,7 +57,7 @@ def load(name: str) -> Case:
     if name not in valid:
         raise KeyError(f"unknown example {name!r}; valid names: {', '.join(valid)}")
     resource = files(_PACKAGE).joinpath(f"{name}.yaml")
-    data = yaml.safe_load(resource.read_text(encoding="utf-8"))
+    data = safe_load(resource.read_text(encoding="utf-8"))
     return parse_case(data, source=f"{_PACKAGE}/{name}.yaml")
 
 

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 from ..errors import RuleError, format_loc
 from ..facts import FACT_FIELDS, GRIEF_SIGNS
 from ..limits import DEFAULT_LIMITS, LimitProblem, read_yaml_document
+from .cache import parsed
 from .spec import (
     AREA_IDS,
     RESERVED_ALIASES,
@@ -143,9 +144,13 @@ def read_yaml(path: Path, root: Path) -> Any:
     try:
         # limits first, so no object is built from a hostile file (and `_ban` cannot recurse
         # too deep)
-        return read_yaml_document(text, DEFAULT_LIMITS)
+        return parsed(text, repr(DEFAULT_LIMITS), _read_document)
     except LimitProblem as exc:
         raise RuleError(str(exc), file=rel) from None
+
+
+def _read_document(text: str) -> Any:
+    return read_yaml_document(text, DEFAULT_LIMITS)
 
 
 def _rel(path: Path, root: Path) -> str:

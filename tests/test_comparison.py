@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from iptformulate.compare import Comparison, compare
+from iptformulate.comparison import Comparison, compare
 
 from .test_render import finding, make_formulation
 
