@@ -401,3 +401,32 @@ def test_pseudonymize_drops_names_and_keeps_the_formulation(
     assert main(["batch", str(source), "--out", str(out), "--pseudonymize", "--resume",
                  "--quiet"]) == 0  # fmt: skip
     assert out.read_text(encoding="utf-8") == text
+
+
+def test_results_from_workers_parse_on_first_use_and_equal_serial_ones() -> None:
+    docs = [_doc(name) for name in NAMES]
+    serial = list(formulate_many(docs))
+    parallel = list(formulate_many(docs, executor=ThreadPoolExecutor(2)))
+    pooled = list(formulate_many(docs, workers=2, chunksize=2))
+    for s, t, p in zip(serial, parallel, pooled, strict=True):
+        assert p._json is not None and p._parsed is None  # nothing parsed yet
+        assert p.formulation_json() == s.formulation_json() == s.formulation.model_dump_json()
+        assert p._parsed is None  # handing the text on does not parse it either
+        assert p == s == t and p.case_id == s.case_id == s.formulation.case_id
+        assert p.formulation == s.formulation and p._parsed is not None and p._json is None
+        assert p.formulation_json() == s.formulation_json()
+
+
+def test_batch_result_takes_and_dumps_its_formulation_like_a_field() -> None:
+    f = formulate(examples.load("grief_widower"))
+    result = BatchResult(index=3, case_id=f.case_id, ok=True, formulation=f)
+    assert result.formulation is f and result.formulation_json() == f.model_dump_json()
+    dumped = result.model_dump(mode="json")
+    assert dumped["formulation"] == f.model_dump(mode="json")
+    again = BatchResult.model_validate(dumped)
+    assert again == result and again.formulation == f
+    assert BatchResult.model_validate_json(result.model_dump_json()) == result
+    assert BatchResult(index=0, ok=False, error={"message": "x"}).formulation_json() is None
+    with pytest.raises(ValueError):
+        BatchResult(index=0, ok=True, formulation={"not": "a formulation"})
+    assert result != BatchResult(index=3, case_id=f.case_id, ok=True)

@@ -183,9 +183,10 @@ def _pseudonym_key(args: argparse.Namespace) -> bytes | None:
 
 
 def _result_line(result: BatchResult) -> str:
-    assert result.formulation is not None
+    text = result.formulation_json()
+    assert text is not None
     head = json.dumps({"case_id": result.case_id, "source": result.source}, ensure_ascii=False)
-    return f'{head[:-1]},"formulation":{result.formulation.model_dump_json()}}}'
+    return f'{head[:-1]},"formulation":{text}}}'
 
 
 def _report(result: BatchResult, error_lines: _Lines) -> None:
