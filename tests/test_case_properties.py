@@ -69,3 +69,7 @@ def test_offset_equals_months_from_onset_without_date(case: Case) -> None:
     for person in case.people:
         if person.died is not None and person.died.date is None:
             assert case.offset(person.id) == person.died.months_from_onset
+    offsets = case.offsets()
+    dead = {p.id for p in case.people if p.died is not None}
+    assert set(offsets) == {e.id for e in case.events} | dead
+    assert all(case.offset(ref) == at for ref, at in offsets.items())

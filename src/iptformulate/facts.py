@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any, get_args
 
 from .graph import RelationshipGraph
 from .model.case import Case, Person
-from .model.vocab import Frequency, GriefSign, Level, PersonStatus, ProblemArea
+from .model.vocab import Frequency, GriefSign, Level, PersonStatus, ProblemArea, Vocab
 
 FACTS_VERSION = 1
 UNKNOWN_OFFSET = 9999  # sorts after every real offset, so window tests never match it
@@ -151,8 +152,13 @@ _FREQUENCIES = (
 )
 
 
-def _rank(value: object, order: tuple[object, ...]) -> int:
-    return -1 if value is None else order.index(value)
+_LEVEL_RANK: dict[object, int] = {None: -1, **{v: i for i, v in enumerate(_LEVELS)}}
+_FREQUENCY_RANK: dict[object, int] = {None: -1, **{v: i for i, v in enumerate(_FREQUENCIES)}}
+_NO_GRIEF = dict.fromkeys(GRIEF_SIGNS, "no")
+_WORDS: dict[object, str] = {None: "unknown"}
+_WORDS.update((member, member.value) for vocab in Vocab.__subclasses__() for member in vocab)
+"""`_opt` as a table: `_WORDS.get(x) or str(x)` is the same string without a call per field."""
+_IMPORTANCE = [(f"importance_{area.value}", area) for area in ProblemArea]
 
 
 def tri(value: bool | None) -> str:
@@ -170,24 +176,32 @@ def build_facts(graph: RelationshipGraph, params: FactParams | None = None) -> l
     """All facts of one case, sorted by id; fact ids are prefixed by kind so they never clash."""
     params = params or FactParams()
     case = graph.case
+    offsets = case.offsets()
+    window = (-params.window_before, params.window_after)
     facts: list[Fact] = [_client_fact(case)]
     event_counts: dict[str, int] = {}
     for event in graph.events():
-        offset = case.offset(event.id)
+        offset = offsets.get(event.id)
+        if offset is None:
+            shown, timing, near = UNKNOWN_OFFSET, "unknown", "unknown"
+        else:
+            shown, timing = offset, "known"
+            near = "yes" if window[0] <= offset <= window[1] else "no"
         involved = graph.people_involved(event.id)
         change = event.role_change
+        kind = str(event.type)
         facts.append(
             {
                 "kind": "event",
                 "id": f"event:{event.id}",
                 "ref": event.id,
-                "type": str(event.type),
-                "offset": UNKNOWN_OFFSET if offset is None else offset,
-                "timing": "unknown" if offset is None else "known",
-                "near_onset": tri(params.near(offset)),
+                "type": kind,
+                "offset": shown,
+                "timing": timing,
+                "near_onset": near,
                 "approximate": tri(event.approximate),
                 "ongoing": tri(event.ongoing),
-                "valence": _opt(event.valence),
+                "valence": _WORDS.get(event.valence) or str(event.valence),
                 "role_change": tri(change is not None and bool(change.old or change.new)),
                 "people_count": len(involved),
             }
@@ -200,20 +214,23 @@ def build_facts(graph: RelationshipGraph, params: FactParams | None = None) -> l
                     "id": f"involvement:{event.id}:{person.id}",
                     "event_ref": event.id,
                     "person_ref": person.id,
-                    "type": str(event.type),
-                    "offset": UNKNOWN_OFFSET if offset is None else offset,
-                    "timing": "unknown" if offset is None else "known",
-                    "near_onset": tri(params.near(offset)),
+                    "type": kind,
+                    "offset": shown,
+                    "timing": timing,
+                    "near_onset": near,
                     "relationship": str(person.relationship),
                     "ring": person.ring if person.ring is not None else UNPLACED_RING,
                 }
             )
+    unmet_ties = engaged = 0
     for person in graph.people():
-        facts.append(_person_fact(case, person, event_counts.get(person.id, 0), params))
+        fact = _person_fact(person, offsets.get(person.id), event_counts.get(person.id, 0), window)
+        unmet_ties += fact["unmet_expectations"] > 0
+        engaged += person.engagement is not None
+        facts.append(fact)
     metrics = graph.metrics(
         before=params.window_before, after=params.window_after, close_ring=params.close_ring
     )
-    people = graph.people()
     facts.append(
         {
             "kind": "summary",
@@ -233,18 +250,18 @@ def build_facts(graph: RelationshipGraph, params: FactParams | None = None) -> l
             "role_changes_near_onset": metrics.role_changes_near_onset,
             "lost_ties_since_onset": metrics.lost_ties_since_onset,
             "worsened_ties_at_onset": metrics.worsened_ties_at_onset,
-            "unmet_expectation_ties": sum(
-                1 for p in people if any(x.met is False for x in p.expectations)
-            ),
-            "disputes_engaged": sum(1 for p in people if p.engagement is not None),
+            "unmet_expectation_ties": unmet_ties,
+            "disputes_engaged": engaged,
         }
     )
-    facts.sort(key=lambda f: str(f["id"]))
+    facts.sort(key=itemgetter("id"))
     return facts
 
 
 def _client_fact(case: Case) -> Fact:
     net = case.network
+    episode = case.episode
+    risk = case.risk
     fact: Fact = {
         "kind": "client",
         "id": "client",
@@ -253,61 +270,85 @@ def _client_fact(case: Case) -> Fact:
         "diagnosis": str(case.diagnosis),
         "format": str(case.format),
         "age": case.age or 0,
-        "chronicity": _opt(case.episode.chronicity),
-        "prior_episodes": case.episode.prior_episodes,
-        "mourns_pre_illness_self": tri(case.episode.mourns_pre_illness_self),
+        "chronicity": _opt(episode.chronicity),
+        "prior_episodes": episode.prior_episodes,
+        "mourns_pre_illness_self": tri(episode.mourns_pre_illness_self),
         "longstanding_isolation": tri(net.longstanding_isolation),
         "withdrew_since_onset": tri(net.withdrew_since_onset),
         "assertiveness": _opt(net.assertiveness),
         "social_skills_concerns": tri(net.social_skills_concerns),
-        "suicidal_ideation": _opt(case.risk.suicidal_ideation),
-        "psychosis": tri(case.risk.psychosis),
-        "substance_misuse": tri(case.risk.substance_misuse),
+        "suicidal_ideation": _opt(risk.suicidal_ideation),
+        "psychosis": tri(risk.psychosis),
+        "substance_misuse": tri(risk.substance_misuse),
     }
-    for area in ProblemArea:
-        fact[f"importance_{area.value}"] = _opt(case.importance.get(area))
+    importance = case.importance
+    for key, area in _IMPORTANCE:
+        fact[key] = _opt(importance.get(area))
     return fact
 
 
-def _person_fact(case: Case, person: Person, event_count: int, params: FactParams) -> Fact:
-    deceased = person.status is PersonStatus.DECEASED
-    death = case.offset(person.id) if deceased else None
+def _person_fact(
+    person: Person, death: int | None, event_count: int, window: tuple[int, int]
+) -> Fact:
+    """One person's fact; `death` is the death's offset (ignored unless deceased)."""
+    # Fields are read from the instance dict: attribute access on a pydantic model takes a slow
+    # path (BaseModel defines __getattr__), and this runs once per person of every case.
+    f = vars(person)
+    status = f["status"]
+    deceased = status is PersonStatus.DECEASED
+    if not deceased:
+        death_near, death_timing = "no", "not_applicable"
+        death = None
+    elif death is None:
+        death_near, death_timing = "unknown", "unknown"
+    else:
+        death_near = "yes" if window[0] <= death <= window[1] else "no"
+        death_timing = "known"
+    unmet = unmet_client = unmet_other = 0
+    for expectation in f["expectations"]:
+        if expectation.met is False:
+            unmet += 1
+            if expectation.holder == "client":
+                unmet_client += 1
+            elif expectation.holder == "other":
+                unmet_other += 1
+    words = _WORDS
+    ring, ideal, contact, support = f["ring"], f["ideal_ring"], f["contact"], f["support"]
+    conflict, frequency, ending = f["conflict"], f["conflict_frequency"], f["conflict_ending"]
+    confidant, knows, engagement = f["confidant"], f["knows_about_depression"], f["engagement"]
+    who, change, signs = f["who_should_change"], f["change_at_onset"], f["grief_signs"]
+    ident = f["id"]
     fact: Fact = {
         "kind": "person",
-        "id": f"person:{person.id}",
-        "ref": person.id,
-        "relationship": str(person.relationship),
-        "ring": person.ring if person.ring is not None else UNPLACED_RING,
-        "ideal_ring": person.ideal_ring if person.ideal_ring is not None else UNPLACED_RING,
-        "contact": _opt(person.contact),
-        "support": _opt(person.support),
-        "confidant": tri(person.confidant),
-        "conflict": _opt(person.conflict),
-        "conflict_rank": _rank(person.conflict, _LEVELS),
-        "support_rank": _rank(person.support, _LEVELS),
-        "contact_rank": _rank(person.contact, _FREQUENCIES),
-        "conflict_frequency": _opt(person.conflict_frequency),
-        "conflict_ending": _opt(person.conflict_ending),
-        "unmet_expectations": sum(1 for x in person.expectations if x.met is False),
-        "unmet_client_expectations": sum(
-            1 for x in person.expectations if x.met is False and x.holder == "client"
-        ),
-        "unmet_other_expectations": sum(
-            1 for x in person.expectations if x.met is False and x.holder == "other"
-        ),
-        "engagement": "none" if person.engagement is None else str(person.engagement),
-        "knows_about_depression": tri(person.knows_about_depression),
-        "who_should_change": _opt(person.who_should_change),
-        "change_at_onset": _opt(person.change_at_onset),
-        "status": str(person.status),
+        "id": f"person:{ident}",
+        "ref": ident,
+        "relationship": str(f["relationship"]),
+        "ring": ring if ring is not None else UNPLACED_RING,
+        "ideal_ring": ideal if ideal is not None else UNPLACED_RING,
+        "contact": words.get(contact) or str(contact),
+        "support": words.get(support) or str(support),
+        "confidant": "unknown" if confidant is None else ("yes" if confidant else "no"),
+        "conflict": words.get(conflict) or str(conflict),
+        "conflict_rank": _LEVEL_RANK[conflict],
+        "support_rank": _LEVEL_RANK[support],
+        "contact_rank": _FREQUENCY_RANK[contact],
+        "conflict_frequency": words.get(frequency) or str(frequency),
+        "conflict_ending": words.get(ending) or str(ending),
+        "unmet_expectations": unmet,
+        "unmet_client_expectations": unmet_client,
+        "unmet_other_expectations": unmet_other,
+        "engagement": "none" if engagement is None else str(engagement),
+        "knows_about_depression": "unknown" if knows is None else ("yes" if knows else "no"),
+        "who_should_change": words.get(who) or str(who),
+        "change_at_onset": words.get(change) or str(change),
+        "status": str(status),
         "death_offset": UNKNOWN_OFFSET if death is None else death,
-        "death_near_onset": tri(deceased and params.near(death)),
-        "death_timing": (
-            "not_applicable" if not deceased else ("unknown" if death is None else "known")
-        ),
-        "grief_signs": len(set(person.grief_signs)),
+        "death_near_onset": death_near,
+        "death_timing": death_timing,
+        "grief_signs": len(set(signs)),
         "event_count": event_count,
     }
-    for sign in GRIEF_SIGNS:
-        fact[sign] = tri(sign in person.grief_signs)
+    fact.update(_NO_GRIEF)
+    for sign in signs:
+        fact[sign] = "yes"
     return fact

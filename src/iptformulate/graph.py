@@ -11,6 +11,7 @@ import io
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Literal
 
 import networkx as nx
@@ -60,18 +61,38 @@ class GraphMetrics:
 
 
 class RelationshipGraph:
-    """A networkx MultiDiGraph with typed accessors over one case's inventory."""
+    """A networkx MultiDiGraph with typed accessors over one case's inventory.
+
+    The accessors and metrics read tables built once from the case; the networkx graph `g` is
+    built on first use (plots and exports need it, the facts stage does not).
+    """
 
     def __init__(self, case: Case) -> None:
         self.case = case
-        self.g: nx.MultiDiGraph[str] = nx.MultiDiGraph()
         self._people = {p.id: p for p in case.people}
         self._events = {e.id: e for e in case.events}
-        self.g.add_node(CLIENT, kind="client")
+        self._sorted_people = [self._people[k] for k in sorted(self._people)]
+        self._sorted_events = [self._events[k] for k in sorted(self._events)]
+        self._involved: dict[str, list[Person]] = {}
+        self._events_of: dict[str, list[LifeEvent]] = {}
+        for event in self._sorted_events:
+            refs = event.people
+            if len(refs) > 1:
+                refs = sorted(set(refs))
+            self._involved[event.id] = [self._people[r] for r in refs]
+            for ref in refs:
+                self._events_of.setdefault(ref, []).append(event)
+
+    @cached_property
+    def g(self) -> nx.MultiDiGraph[str]:
+        """The graph itself: client, people, events and roles, with typed edges."""
+        case = self.case
+        g: nx.MultiDiGraph[str] = nx.MultiDiGraph()
+        g.add_node(CLIENT, kind="client")
         # insertion in id order keeps exports byte-identical whatever the inventory's order
         for person in sorted(case.people, key=lambda p: p.id):
-            self.g.add_node(person_node(person.id), kind="person", ref=person.id)
-            self.g.add_edge(
+            g.add_node(person_node(person.id), kind="person", ref=person.id)
+            g.add_edge(
                 CLIENT,
                 person_node(person.id),
                 key="relationship",
@@ -80,7 +101,7 @@ class RelationshipGraph:
             )
         for event in sorted(case.events, key=lambda e: e.id):
             node = event_node(event.id)
-            self.g.add_node(
+            g.add_node(
                 node,
                 kind="event",
                 ref=event.id,
@@ -88,17 +109,16 @@ class RelationshipGraph:
                 offset=case.offset(event.id),
             )
             for ref in sorted(set(event.people)):
-                self.g.add_edge(person_node(ref), node, key="involved_in", kind="involved_in")
+                g.add_edge(person_node(ref), node, key="involved_in", kind="involved_in")
             change = event.role_change
             if change is not None:
                 if change.old:
-                    self.g.add_node(role_node(change.old), kind="role", label=change.old)
-                    self.g.add_edge(node, role_node(change.old), key="left_role", kind="left_role")
+                    g.add_node(role_node(change.old), kind="role", label=change.old)
+                    g.add_edge(node, role_node(change.old), key="left_role", kind="left_role")
                 if change.new:
-                    self.g.add_node(role_node(change.new), kind="role", label=change.new)
-                    self.g.add_edge(
-                        node, role_node(change.new), key="entered_role", kind="entered_role"
-                    )
+                    g.add_node(role_node(change.new), kind="role", label=change.new)
+                    g.add_edge(node, role_node(change.new), key="entered_role", kind="entered_role")
+        return g
 
     # --- typed accessors -------------------------------------------------------------------
 
@@ -107,62 +127,53 @@ class RelationshipGraph:
         return sorted(n for n, data in self.g.nodes(data=True) if data["kind"] == kind)
 
     def people(self) -> list[Person]:
-        return [self._people[k] for k in sorted(self._people)]
+        return list(self._sorted_people)
 
     def events(self) -> list[LifeEvent]:
-        return [self._events[k] for k in sorted(self._events)]
+        return list(self._sorted_events)
 
     def people_by_ring(self) -> dict[int | None, list[Person]]:
         """People grouped by closeness ring (None = not placed), each group sorted by id."""
         out: dict[int | None, list[Person]] = {}
-        for person in self.people():
+        for person in self._sorted_people:
             out.setdefault(person.ring, []).append(person)
         return out
 
     def close_people(self, max_ring: int = 2) -> list[Person]:
-        return [p for p in self.people() if p.ring is not None and p.ring <= max_ring]
+        return [p for p in self._sorted_people if p.ring is not None and p.ring <= max_ring]
 
     def conflictual_ties(self) -> list[Person]:
-        return [p for p in self.people() if p.conflict in _CONFLICTUAL]
+        return [p for p in self._sorted_people if p.conflict in _CONFLICTUAL]
 
     def supportive_ties(self) -> list[Person]:
-        return [p for p in self.people() if p.support in _SUPPORTIVE or p.confidant]
+        return [p for p in self._sorted_people if p.support in _SUPPORTIVE or p.confidant]
 
     def confidants(self) -> list[Person]:
-        return [p for p in self.people() if p.confidant]
+        return [p for p in self._sorted_people if p.confidant]
 
     def deceased(self) -> list[Person]:
-        return [p for p in self.people() if p.status is PersonStatus.DECEASED]
+        return [p for p in self._sorted_people if p.status is PersonStatus.DECEASED]
 
     def events_in_window(self, before: int, after: int) -> list[LifeEvent]:
         """Events dated from `before` months before onset to `after` months after it."""
-        return [e for e in self.events() if _within(self.case.offset(e.id), before, after)]
+        offsets = self.case.offsets()
+        return [e for e in self._sorted_events if _within(offsets.get(e.id), before, after)]
 
     def role_changes(self) -> list[LifeEvent]:
         """Events that record a role left or entered."""
         return [
             e
-            for e in self.events()
+            for e in self._sorted_events
             if e.role_change is not None and (e.role_change.old or e.role_change.new)
         ]
 
     def people_involved(self, event_id: str) -> list[Person]:
-        node = event_node(event_id)
-        refs = sorted(
-            self.g.nodes[u]["ref"]
-            for u, _, k in self.g.in_edges(node, keys=True)
-            if k == "involved_in"
-        )
-        return [self._people[r] for r in dict.fromkeys(refs)]
+        """The people an event involves, sorted by id."""
+        return list(self._involved.get(event_id, ()))
 
     def events_of(self, person_id: str) -> list[LifeEvent]:
-        node = person_node(person_id)
-        refs = sorted(
-            self.g.nodes[v]["ref"]
-            for _, v, k in self.g.out_edges(node, keys=True)
-            if k == "involved_in"
-        )
-        return [self._events[r] for r in dict.fromkeys(refs)]
+        """The events that involve a person, sorted by id."""
+        return list(self._events_of.get(person_id, ()))
 
     def roles(self) -> list[str]:
         return [self.g.nodes[n]["label"] for n in self.nodes_of("role")]
@@ -171,32 +182,56 @@ class RelationshipGraph:
 
     def metrics(self, *, before: int = 12, after: int = 3, close_ring: int = 2) -> GraphMetrics:
         """Derived measures; the onset window runs `before` months before to `after` after."""
-        people = self.people()
-        now = [
-            p for p in people if p.status is PersonStatus.ALIVE and p.change_at_onset not in _LOST
-        ]
-        then = [p for p in people if p.change_at_onset is not ChangeAtOnset.STARTED]
+        offsets = self.case.offsets()
+        now = then = close = supportive = confidants = conflictual = 0
+        deceased = deaths = lost = worsened = 0
+        for person in self._sorted_people:
+            f = vars(person)  # faster than attribute access on a pydantic model
+            change, status = f["change_at_onset"], f["status"]
+            ring, confidant = f["ring"], f["confidant"]
+            if status is PersonStatus.ALIVE and change not in _LOST:
+                now += 1
+            if change is not ChangeAtOnset.STARTED:
+                then += 1
+            if ring is not None and ring <= close_ring:
+                close += 1
+            if f["support"] in _SUPPORTIVE or confidant:
+                supportive += 1
+            if confidant:
+                confidants += 1
+            if f["conflict"] in _CONFLICTUAL:
+                conflictual += 1
+            if status is PersonStatus.DECEASED:
+                deceased += 1
+                if _within(offsets.get(f["id"]), before, after):
+                    deaths += 1
+            if change in _LOST:
+                lost += 1
+            elif change is ChangeAtOnset.WORSENED:
+                worsened += 1
+        window = role_window = 0
+        for e in self._sorted_events:
+            if _within(offsets.get(e.id), before, after):
+                window += 1
+                if e.role_change is not None:
+                    role_window += 1
         net = self.case.network
-        size_now = net.size_now if net.size_now is not None else len(now)
-        size_before = net.size_before_onset if net.size_before_onset is not None else len(then)
-        window = self.events_in_window(before, after)
-        deaths = [p for p in self.deceased() if _within(self.case.offset(p.id), before, after)]
         return GraphMetrics(
-            people=len(people),
-            network_size_now=size_now,
-            network_size_before_onset=size_before,
-            close_ties=len(self.close_people(close_ring)),
-            supportive_ties=len(self.supportive_ties()),
-            confidants=len(self.confidants()),
-            conflictual_ties=len(self.conflictual_ties()),
-            deceased=len(self.deceased()),
-            deaths_near_onset=len(deaths),
-            events_near_onset=len(window),
-            role_changes_near_onset=len([e for e in window if e.role_change is not None]),
-            lost_ties_since_onset=len([p for p in people if p.change_at_onset in _LOST]),
-            worsened_ties_at_onset=len(
-                [p for p in people if p.change_at_onset is ChangeAtOnset.WORSENED]
+            people=len(self._sorted_people),
+            network_size_now=net.size_now if net.size_now is not None else now,
+            network_size_before_onset=(
+                net.size_before_onset if net.size_before_onset is not None else then
             ),
+            close_ties=close,
+            supportive_ties=supportive,
+            confidants=confidants,
+            conflictual_ties=conflictual,
+            deceased=deceased,
+            deaths_near_onset=deaths,
+            events_near_onset=window,
+            role_changes_near_onset=role_window,
+            lost_ties_since_onset=lost,
+            worsened_ties_at_onset=worsened,
             isolation_predates_episode=net.longstanding_isolation,
         )
 

@@ -7,14 +7,18 @@ clear message before it can exhaust memory, the stack or the CPU.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
+from pydantic import BaseModel
 
 from .errors import format_loc
+from .model import case as case_model
 from .model.case import MAX_TEXT, Case
+from .model.vocab import ProblemArea
 
 SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's safe loader where PyYAML was built with it (about 6x faster), else PyYAML's own.
@@ -171,11 +175,76 @@ def check_document(data: Any, limits: Limits = DEFAULT_LIMITS) -> None:
             items = data.get(field)
             if isinstance(items, list | tuple) and len(items) > cap:
                 raise LimitProblem(f"{len(items)} {noun}, over the limit of {cap}", field)
+    if not _fits(data, limits.max_text, limits.max_depth):
+        _walk(data, limits.max_text, limits.max_depth)
+
+
+def _field_names() -> frozenset[str]:
+    names: set[str] = {area.value for area in ProblemArea}  # the keys of `importance`
+    for value in vars(case_model).values():
+        if isinstance(value, type) and issubclass(value, BaseModel):
+            names.update(value.model_fields)
+    return frozenset(names)
+
+
+_KEYS = _field_names()
+"""Keys of a well-formed case: no need to measure them one by one when all are short."""
+_LONGEST_KEY = max(map(len, _KEYS))
+
+_LEAVES = frozenset({bool, int, float, dt.date, dt.datetime})
+
+
+def _fits(data: Any, max_text: int, max_depth: int) -> bool:
+    """True when `_walk` surely finds nothing; False sends the document to `_walk`.
+
+    The same checks as `_walk` over the same nodes, breadth first and without keeping paths,
+    so the common clean document costs a fraction of the walk. Anything unusual (a mapping that
+    is not a dict, a subclass of list or str) is left to `_walk`.
+    """
+    if type(data) is not dict:
+        return False
+    keys = _KEYS if max_text >= _LONGEST_KEY else frozenset()
+    level: list[Any] = [data]
+    depth, seen = 0, 1
+    while level:
+        if depth >= max_depth:
+            return False
+        below: list[Any] = []
+        push = below.append
+        for node in level:
+            seen += len(node)
+            if seen > MAX_NODES:
+                return False
+            if type(node) is dict:
+                if not keys.issuperset(node) and _long_key(node, max_text):
+                    return False
+                node = node.values()
+            for value in node:
+                if value is None:
+                    continue
+                kind = type(value)
+                if kind is str:
+                    if len(value) > max_text:
+                        return False
+                elif kind is dict or kind is list or kind is tuple:
+                    push(value)
+                elif kind not in _LEAVES and isinstance(value, str | Mapping | list | tuple):
+                    return False
+        level = below
+        depth += 1
+    return True
+
+
+def _long_key(node: dict[Any, Any], max_text: int) -> bool:
+    return any(isinstance(key, str) and len(key) > max_text for key in node)
+
+
+def _walk(data: Any, max_text: int, max_depth: int) -> None:
+    """Depth-first walk that raises the first `LimitProblem` with its path."""
     # Each frame is (node, depth, parent frame, key): the path is only spelt out on failure.
     stack: list[tuple[Any, int, Any, Any]] = [(data, 0, None, None)]
     seen = 0
     mapping, sequence = Mapping, (list, tuple)
-    max_text, max_depth = limits.max_text, limits.max_depth
     while stack:
         frame = stack.pop()
         node, depth = frame[0], frame[1]

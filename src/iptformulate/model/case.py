@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from collections.abc import Mapping
+from functools import partial
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -46,19 +48,15 @@ MAX_TEXT = 4000
 DAYS_PER_MONTH = 30.4375
 
 
-def _nfc(value: str) -> str:
-    return unicodedata.normalize("NFC", value)
-
+_nfc = partial(unicodedata.normalize, "NFC")
+"""A C callable: pydantic calls it without building a Python frame per string."""
 
 Text = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(_nfc)]
 """Free text: normalised to NFC, never shown in errors or logs."""
 
-Ident = Annotated[
-    str,
-    Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"),
-    AfterValidator(_nfc),
-]
-"""An id: letters, digits, `_`, `.` and `-`; safe to show in errors."""
+Ident = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+"""An id: letters, digits, `_`, `.` and `-`; safe to show in errors. The pattern admits ASCII
+only, which is always in NFC."""
 
 Months = Annotated[int, Field(ge=-1200, le=1200)]
 
@@ -282,17 +280,22 @@ class Case(_Model):
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Case:
-        person_ids = _unique([p.id for p in self.people], "people")
-        _unique([e.id for e in self.events], "events")
-        for i, event in enumerate(self.events):
-            if event.id in person_ids:
-                raise FieldProblem(
-                    f"events[{i}].id",
-                    f"id '{event.id}' is used by a person and by an event; ids must be unique",
-                )
-        status = {p.id: p.status for p in self.people}
-        for i, event in enumerate(self.events):
-            for j, ref in enumerate(event.people):
+        people, events = self.people, self.events
+        status = {p.id: p.status for p in people}
+        if len(status) < len(people):
+            _unique([p.id for p in people], "people")
+        event_ids = {e.id for e in events}
+        if len(event_ids) < len(events):
+            _unique([e.id for e in events], "events")
+        if not event_ids.isdisjoint(status):
+            i, event = next((i, e) for i, e in enumerate(events) if e.id in status)
+            raise FieldProblem(
+                f"events[{i}].id",
+                f"id '{event.id}' is used by a person and by an event; ids must be unique",
+            )
+        known = all(ref in status for event in events for ref in event.people)
+        for i, event in enumerate(events):
+            for j, ref in enumerate(() if known else event.people):
                 if ref not in status:
                     raise FieldProblem(
                         f"events[{i}].people[{j}]",
@@ -309,25 +312,36 @@ class Case(_Model):
         onset = self.episode.resolved_onset()
         intake = self.episode.intake_date
         offsets: dict[str, int | None] = {}
-        for i, event in enumerate(self.events):
-            offsets[event.id] = _offset(
-                f"events[{i}]", event.date, event.months_from_onset, onset, intake
-            )
-        for i, person in enumerate(self.people):
-            if person.died is not None:
+        # Without a date the offset is months_from_onset as given: nothing to reconcile.
+        for i, event in enumerate(events):
+            if event.date is None:
+                offsets[event.id] = event.months_from_onset
+            else:
+                offsets[event.id] = _offset(
+                    f"events[{i}]", event.date, event.months_from_onset, onset, intake
+                )
+        for i, person in enumerate(people):
+            died = person.died
+            if died is None:
+                continue
+            if died.date is None:
+                offsets[person.id] = died.months_from_onset
+            else:
                 offsets[person.id] = _offset(
-                    f"people[{i}].died",
-                    person.died.date,
-                    person.died.months_from_onset,
-                    onset,
-                    intake,
+                    f"people[{i}].died", died.date, died.months_from_onset, onset, intake
                 )
         self._offsets = offsets
         return self
 
     def offset(self, ref: str) -> int | None:
         """Months from onset of an event or of a person's death (None when unknown)."""
-        return self._offsets.get(ref)
+        return self.offsets().get(ref)
+
+    def offsets(self) -> Mapping[str, int | None]:
+        """Every known offset by event or person id, for stages that look up many (read only)."""
+        # Read from pydantic's slot: `self._offsets` goes through a slow `__getattr__`.
+        private = self.__pydantic_private__
+        return self._offsets if private is None else private["_offsets"]
 
 
 def _unique(ids: list[str], where: str) -> set[str]:
