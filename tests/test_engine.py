@@ -24,7 +24,7 @@ from iptformulate.facts import FactParams, build_facts
 from iptformulate.graph import RelationshipGraph
 from iptformulate.model import Case
 from iptformulate.rulepack import RulePack, compiled, load_pack
-from iptformulate.rulepack.compile import to_durable
+from iptformulate.rulepack.compile import durable_wire, to_durable
 
 from .conftest import pack_with
 from .strategies import cases
@@ -83,11 +83,14 @@ def test_facts_hold_only_small_ints_and_strings(pack: RulePack) -> None:
 
 @needs_durable
 def test_session_with_no_firing_is_deleted_safely(pack: RulePack) -> None:
-    """delete_state crashes for a session where no action fired: the guard rule prevents it."""
+    """delete_state crashes for a session where no action fired: before deleting one, the
+    adapter starts an action on a guard fact."""
     engine = make_engine(compiled(pack, "classic"), "durable")
     quiet = [{"kind": "summary", "id": "summary", "people": 0}]
     for _ in range(300):
         assert engine.run(quiet) == []
+        assert engine._session.live and not engine._session.primed
+        engine._session.close()  # what an error does
 
 
 @needs_durable
@@ -101,28 +104,33 @@ def test_unhandled_fact_kind_does_not_defer_the_batch(pack: RulePack) -> None:
 
 @needs_durable
 def test_no_timer_threads_are_started(pack: RulePack) -> None:
+    """The stock durable Host starts two perpetual timer threads; the adapter uses no Host."""
     before = threading.active_count()
     for _ in range(5):
-        make_engine(compiled(pack, "classic"), "durable")  # registers a fresh ruleset each time
+        engine = make_engine(compiled(pack, "classic"), "durable")  # a fresh ruleset each time
+        engine.run(_facts(examples.load("grief_widower"), pack, "classic"))
     assert threading.active_count() == before
 
 
 @needs_durable
-def test_action_exceptions_are_raised_not_swallowed(pack: RulePack) -> None:
-    class Broken(durable_engine.DurableEngine):
-        def _action(self, rule: Any) -> Any:
-            def fail(c: Any) -> None:
-                raise ValueError("boom")
-
-            return fail
-
-    engine = Broken(compiled(pack, "classic"))
+def test_errors_while_reading_matches_are_raised(
+    pack: RulePack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stock Host swallows action exceptions into the session state; here matches are
+    read in the caller's frame, so errors propagate, and the session goes with them."""
+    engine = make_engine(compiled(pack, "classic"), "durable")
     facts = _facts(examples.load("grief_widower"), pack, "classic")
-    with pytest.raises(RuntimeError, match="rule action failed"):
-        engine.run(facts)
-    # the failed session was deleted: the engine still works for the next case
-    with pytest.raises(RuntimeError):
-        engine.run(facts)
+    expected = engine.run(facts)
+
+    def boom(*args: Any) -> Any:
+        raise ValueError("boom")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(durable_engine, "new_finding", boom)
+        engine._findings = [type(f)(f.rule) for f in engine._findings]  # empty the cache
+        with pytest.raises(ValueError, match="boom"):
+            engine.run(facts)
+    assert engine.run(facts) == expected  # a fresh session after the failed one
 
 
 @needs_durable
@@ -162,8 +170,10 @@ derive: {fact: candidate, area: grief}
 def test_joins_come_before_alternatives_in_durable_json(pack: RulePack) -> None:
     """durable-rules drops a join placed after a `$or` inside `$and`."""
     for profile in PROFILES:
-        for rule in compiled(pack, profile).rules:
-            for pattern in to_durable(rule, "x")["all"]:
+        cpack = compiled(pack, profile)
+        wire = durable_wire(cpack.rules)
+        for rule in cpack.rules:
+            for pattern in [*to_durable(rule)["all"], *to_durable(rule, wire)["all"]]:
                 terms = next(iter(pattern.values()))["$and"]
                 kinds = [
                     "join" if isinstance(next(iter(t.values())), dict)
@@ -176,8 +186,11 @@ def test_joins_come_before_alternatives_in_durable_json(pack: RulePack) -> None:
 
 
 def test_neq_compiles_to_durable_neq(pack: RulePack) -> None:
-    text = repr([to_durable(r, "x") for r in compiled(pack, "classic").rules])
-    assert "'$ne'" not in text
+    rules = compiled(pack, "classic").rules
+    text = repr([to_durable(r) for r in rules])
+    assert "'$ne'" not in text and "'$neq'" in text
+    wire = durable_wire(rules)
+    assert "'$ne'" not in repr([to_durable(r, wire) for r in rules])
 
 
 def test_fallback_warns_once_and_gives_identical_results(

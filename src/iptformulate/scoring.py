@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from .engine.base import Finding
 
@@ -24,6 +25,9 @@ SUBTYPE_KINDS = {
     "role_transition": "transition_kind",
     "interpersonal_deficits": "deficits_kind",
 }
+
+# the order Finding's dataclass comparison defines, as one C-level key per finding
+_FINDING_ORDER = attrgetter("area", "code", "evidence", "effect", "weight")
 
 
 @dataclass(frozen=True)
@@ -45,45 +49,100 @@ class AreaScore:
         return self.core + self.support + self.against + self.subtype_votes
 
 
-def _one_weight_per_rule(findings: Iterable[Finding]) -> dict[str, float]:
-    weights: dict[str, float] = {}
-    for f in findings:
-        weights[f.code] = f.weight
-    return weights
+_new = object.__new__
+_set = object.__setattr__
 
 
-def _product(values: Iterable[float]) -> float:
-    out = 1.0
-    for v in values:
-        out *= 1.0 - v
+def _area_score(
+    area: str,
+    score: float,
+    present: bool,
+    core: tuple[Finding, ...],
+    support: tuple[Finding, ...],
+    against: tuple[Finding, ...],
+    votes: tuple[Finding, ...],
+    subtype: str | None,
+    excluded: bool,
+) -> AreaScore:
+    """An `AreaScore` equal to the one `__init__` makes; a frozen dataclass's `__init__` sets
+    its nine fields one by one, which costs more than the scoring itself."""
+    out: AreaScore = _new(AreaScore)
+    _set(out, "__dict__", {
+        "area": area, "score": score, "present": present, "core": core, "support": support,
+        "against": against, "subtype_votes": votes, "subtype": subtype, "excluded": excluded,
+    })  # fmt: skip
     return out
+
+
+def _one_weight_per_rule(findings: Iterable[Finding]) -> dict[str, float]:
+    return {f.code: f.weight for f in findings}
 
 
 def score_area(
     area: str, findings: Sequence[Finding], threshold: float, subtype_values: dict[str, str]
 ) -> AreaScore:
     """Score one area; `subtype_values` maps a subtype rule code to the value it votes for."""
-    mine = sorted(f for f in findings if f.area == area)
-    core = tuple(f for f in mine if f.effect == "core")
-    support = tuple(f for f in mine if f.effect == "support")
-    against = tuple(f for f in mine if f.effect == "against")
-    votes = tuple(f for f in mine if f.effect == "subtype")
-    positive = 1.0 - _product(_one_weight_per_rule(core + support).values())
-    negative_weights = _one_weight_per_rule(against)
-    excluded = any(w >= 1.0 for w in negative_weights.values())
-    score = round(max(0.0, min(1.0, positive * _product(negative_weights.values()))), 4)
+    return score_all((area,), findings, threshold, subtype_values)[area]
+
+
+def score_all(
+    areas: Sequence[str],
+    findings: Sequence[Finding],
+    threshold: float,
+    subtype_values: dict[str, str],
+) -> dict[str, AreaScore]:
+    """Score every area in one pass over the findings, each area's findings in sorted order."""
+    # each finding's fields are read once, as its sort key; the pass then reads the key
+    keys = list(map(_FINDING_ORDER, findings))
+    groups: dict[str, _Group] = {}
+    for i in sorted(range(len(keys)), key=keys.__getitem__):
+        area, code, _, effect, weight = keys[i]
+        group = groups.get(area)
+        if group is None:
+            group = groups[area] = ([], [], [], [], {}, {}, {})
+        if effect == "core":
+            group[0].append(findings[i])
+            group[4][code] = weight
+        elif effect == "support":
+            group[1].append(findings[i])
+            group[5][code] = weight
+        elif effect == "against":
+            group[2].append(findings[i])
+            group[6][code] = weight
+        elif effect == "subtype":
+            group[3].append(findings[i])
+    return {area: _score(area, groups.get(area), threshold, subtype_values) for area in areas}
+
+
+# an area's core, support, against and subtype findings, and the weight of each core, support
+# and against rule (the last finding's, as all findings of one rule carry the rule's weight)
+_Group = tuple[
+    list[Finding], list[Finding], list[Finding], list[Finding],
+    dict[str, float], dict[str, float], dict[str, float],
+]  # fmt: skip
+
+
+def _score(
+    area: str, group: _Group | None, threshold: float, subtype_values: dict[str, str]
+) -> AreaScore:
+    if group is None:
+        return _area_score(area, 0.0, False, (), (), (), (), None, False)
+    core, support, against, votes, core_w, support_w, against_w = group
+    kept = 1.0  # prod(1 - w) over core then support rules, as in the module docstring
+    for w in ({**core_w, **support_w} if support_w else core_w).values():
+        kept *= 1.0 - w
+    negative = 1.0
+    excluded = False
+    for w in against_w.values():
+        negative *= 1.0 - w
+        excluded = excluded or w >= 1.0
+    score = round(max(0.0, min(1.0, (1.0 - kept) * negative)), 4)
     present = bool(core) and not excluded and score >= threshold
-    return AreaScore(
-        area=area,
-        score=score,
-        present=present,
-        core=core,
-        support=support,
-        against=against,
-        subtype_votes=votes,
-        subtype=_subtype(votes, subtype_values) if core else None,
-        excluded=excluded,
-    )
+    subtype = _subtype(votes, subtype_values) if core and votes else None
+    return _area_score(
+        area, score, present, tuple(core), tuple(support), tuple(against), tuple(votes), subtype,
+        excluded,
+    )  # fmt: skip
 
 
 def _subtype(votes: Sequence[Finding], values: dict[str, str]) -> str | None:
@@ -95,12 +154,3 @@ def _subtype(votes: Sequence[Finding], values: dict[str, str]) -> str | None:
     if not totals:
         return None
     return sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
-
-
-def score_all(
-    areas: Sequence[str],
-    findings: Sequence[Finding],
-    threshold: float,
-    subtype_values: dict[str, str],
-) -> dict[str, AreaScore]:
-    return {a: score_area(a, findings, threshold, subtype_values) for a in areas}

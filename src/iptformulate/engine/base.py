@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -45,18 +45,33 @@ def make_finding(rule: CompiledRule, bound: dict[str, str]) -> Finding:
     )
 
 
+def new_finding(rule: CompiledRule, evidence: tuple[tuple[str, str], ...]) -> Finding:
+    """`make_finding` for an engine that has the evidence tuple already."""
+    return Finding(rule.area, rule.code, evidence, rule.effect, rule.weight)
+
+
+def derived_id(rule: CompiledRule, ids: Iterable[str]) -> str:
+    """The id of the candidate fact `rule` derives from the facts `ids` (in pattern order)."""
+    return f"candidate:{rule.code}:{'|'.join(ids)}"
+
+
 def derived_fact(rule: CompiledRule, bound: dict[str, str]) -> dict[str, str]:
     """The candidate fact a deriving rule asserts; its id is unique per rule and binding."""
     assert rule.derive_area is not None
-    ids = "|".join(bound[p.alias] for p in rule.patterns)
     return {
         "kind": "candidate",
-        "id": f"candidate:{rule.code}:{ids}",
+        "id": derived_id(rule, (bound[p.alias] for p in rule.patterns)),
         "area": rule.derive_area,
         "rule": rule.code,
     }
 
 
+def _order(finding: Finding) -> tuple[str, str, tuple[tuple[str, str], ...], str, float]:
+    return (finding.area, finding.code, finding.evidence, finding.effect, finding.weight)
+
+
 def finalise(findings: list[Finding]) -> list[Finding]:
-    """Sorted and de-duplicated: engines fire in fact order, results must not depend on it."""
-    return sorted(set(findings))
+    """Sorted and de-duplicated: engines fire in fact order, results must not depend on it.
+    (Keyed on the fields' tuple, which is Finding's own equality and order, compared in C.)"""
+    unique = {_order(f): f for f in findings}
+    return [unique[key] for key in sorted(unique)]

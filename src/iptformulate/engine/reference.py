@@ -49,8 +49,25 @@ def _cond(field: str, op: str, value: Any) -> Pred:
 
 
 def _all(conds: Sequence[Cond]) -> Pred:
-    preds = [_cond(*c) for c in conds]
-    return lambda f: all(p(f) for p in preds)
+    """All of `conds`; the equality tests at once, as one tuple comparison in C."""
+    equal = [(field, value) for field, op, value in conds if op == "eq"]
+    others = [_cond(*c) for c in conds if c[1] != "eq"]
+    fields = tuple(field for field, _ in equal)
+    values = tuple(value for _, value in equal)
+    getter = operator.itemgetter(*fields) if len(fields) > 1 else None
+
+    def check(f: Fact) -> bool:
+        try:
+            if getter is not None:
+                if getter(f) != values:
+                    return False
+            elif fields and f[fields[0]] != values[0]:
+                return False
+        except (KeyError, TypeError):  # a missing field, or values that cannot be compared
+            return False
+        return all(p(f) for p in others) if others else True
+
+    return check
 
 
 def _pattern_pred(p: CompiledPattern) -> Pred:
@@ -62,7 +79,7 @@ def _pattern_pred(p: CompiledPattern) -> Pred:
 
 
 class ReferenceEngine:
-    """Evaluates a compiled pack by nested loops over facts grouped by kind."""
+    """Evaluates a compiled pack by nested loops over the facts each pattern admits."""
 
     name = "reference"
 
@@ -88,6 +105,17 @@ class ReferenceEngine:
         self, rule: CompiledRule, by_kind: dict[str, list[Fact]]
     ) -> Iterator[dict[str, Fact]]:
         preds = self._preds[rule.code]
+        # the facts each pattern admits on its own, before any join
+        admitted = [
+            [f for f in by_kind.get(p.kind, ()) if pred(f)]
+            for p, pred in zip(rule.patterns, preds, strict=True)
+        ]
+        if not all(admitted):
+            return
+        if len(admitted) == 1:
+            alias = rule.patterns[0].alias
+            yield from ({alias: fact} for fact in admitted[0])
+            return
 
         def extend(i: int, bound: dict[str, Fact]) -> Iterator[dict[str, Fact]]:
             if i == len(rule.patterns):
@@ -95,7 +123,7 @@ class ReferenceEngine:
                 return
             pattern = rule.patterns[i]
             used = {id(f) for f in bound.values()}
-            for fact in by_kind.get(pattern.kind, ()):
+            for fact in admitted[i]:
                 if id(fact) in used:
                     continue  # durable-rules default: one fact fills one pattern of a rule
                 if not all(
@@ -104,8 +132,6 @@ class ReferenceEngine:
                     and fact[field] == bound[other][other_field]
                     for field, other, other_field in pattern.joins
                 ):
-                    continue
-                if not preds[i](fact):
                     continue
                 bound[pattern.alias] = fact
                 yield from extend(i + 1, bound)

@@ -2,25 +2,29 @@
 
 This stage reads the outputs of every earlier stage (it never calls back into them) and the
 catalogues of `rules/`; it owns no clinical judgement of its own.
+
+What depends only on the rule pack (rule titles and sources, split rationale templates, the
+wording that names no case content) is prepared once per pack. The output models are made with
+`trusted`: every value comes from validated data, and validating the hundred nested objects of a
+formulation would cost more than the rest of the stage.
 """
 
 from __future__ import annotations
 
-import string
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
-from typing import Any, cast
+from typing import Any, Literal, NamedTuple, cast
 
 from .._version import __version__
 from ..engine.base import Finding
 from ..facts import FACTS_VERSION, Fact
-from ..model.case import Case
+from ..model.case import Case, LifeEvent
 from ..model.vocab import ProblemArea
 from ..rulepack.load import RulePack
-from ..rulepack.spec import ProfileSpec, RuleSpec
+from ..rulepack.spec import ProfileSpec, Source
 from ..scoring import SUBTYPE_KINDS, AreaScore
 from . import catalogue
-from .focus import Candidate, choose_focus
+from .focus import Candidate, FocusChoice, choose_focus
 from .model import (
     Alternative,
     AreaId,
@@ -38,90 +42,234 @@ from .model import (
     StatementSlot,
     TechniqueOut,
     Warning_,
+    trusted,
 )
-from .rationale import Names, months_text, render, words
+from .rationale import (
+    CaseNames,
+    Template,
+    compile_template,
+    field_names,
+    fill,
+    fill_fields,
+    format_fields,
+    months_text,
+    words,
+)
 
 AREA_ORDER = {a.value: i for i, a in enumerate(ProblemArea)}
+AREAS = {a.value: a for a in ProblemArea}
 DECISION_SUPPORT = (
     "Decision support, not a diagnosis: this formulation is a proposal drawn from the inventory "
     "as recorded. The clinician decides, and the patient's agreement is needed before the "
     "middle phase begins."
 )
+StatementKey = Literal["permission", "diagnosis", "sick_role", "link", "area", "plan", "agreement"]
+STATEMENT_ORDER: tuple[StatementKey, ...] = (
+    "permission", "diagnosis", "sick_role", "link", "area", "plan", "agreement"
+)  # fmt: skip
+PACK_VALUES = frozenset({"weeks", "area_phrase"})  # statement values that hold no case content
+Bound = dict[str, Fact]  # a finding's evidence: alias -> fact
+OnsetLink = tuple[tuple[str, frozenset[str]], ...]
 
 
-def _source(rule: RuleSpec) -> str:
-    return f"{rule.source.key} {rule.source.section} [{rule.source.tag}]"
+def _source(source: Source) -> str:
+    return f"{source.key} {source.section} [{source.tag}]"
+
+
+# --- what depends only on the rule pack ------------------------------------------------------
+
+
+class _Rule(NamedTuple):
+    out: dict[str, Any]  # a `FindingOut`'s values: the rule's, and placeholders for the finding's
+    rationale: Template
+    text: str | None  # the rationale when it has no slots
+    ask: str | None
+    derived_area: str
+
+
+class _Technique(NamedTuple):
+    name: str
+    description: str
+    tasks: tuple[str, ...]
+    source: str
+    fit: str
+
+
+class _Pack(NamedTuple):
+    policy: catalogue.FocusPolicy
+    catalogue: catalogue.TechniqueCatalogue
+    plans: catalogue.PlanCatalogue
+    statement: catalogue.StatementData
+    rules: dict[str, _Rule]
+    onset_link: OnsetLink
+    techniques: dict[str, _Technique]
+    goal_names: dict[AreaId, frozenset[str]]  # per area, the values its goal templates name
+    statement_names: frozenset[str]  # the values the statement templates name
+
+
+def _rule(rationale: str) -> tuple[Template, str | None]:
+    template = compile_template(rationale)
+    return template, None if template.slots else rationale[:1].upper() + rationale[1:]
+
+
+@lru_cache(maxsize=16)
+def _prepared(pack: RulePack) -> _Pack:
+    rules = {
+        r.code: _Rule(
+            {
+                "code": r.code,
+                "title": r.title,
+                "effect": r.effect,
+                "weight": 0.0,
+                "rationale": "",
+                "evidence": [],
+                "source": _source(r.source),
+                "subtype": r.subtype.value if r.subtype else None,
+            },
+            *_rule(r.rationale),
+            r.ask,
+            r.derive.area if r.derive is not None else "",
+        )
+        for r in pack.rules
+    }
+    policy = catalogue.focus_policy(pack)
+    cat = catalogue.techniques(pack)
+    techniques = {
+        tid: _Technique(t.name, t.description, tuple(t.tasks), _source(t.source), cat.fit[tid])
+        for tid, t in cat.techniques.items()
+    }
+    onset = tuple((k, frozenset(v)) for k, v in policy.onset_link.items())
+    goals = {area: _names_in(entry.goals) for area, entry in cat.areas.items()}
+    data = catalogue.statement(pack)
+    statement = _names_in([*data.slots.values(), data.link_without_event])
+    return _Pack(
+        policy, cat, catalogue.plans(pack), data, rules, onset, techniques, goals, statement
+    )
+
+
+def _names_in(templates: Iterable[str]) -> frozenset[str]:
+    return frozenset(name for t in templates for name in field_names(t))
+
+
+# --- one case --------------------------------------------------------------------------------
 
 
 class _Context:
-    def __init__(
-        self,
-        case: Case,
-        facts: Sequence[Fact],
-        pack: RulePack,
-        profile: ProfileSpec,
-    ) -> None:
+    def __init__(self, case: Case, facts: Sequence[Fact], pack: RulePack, profile: ProfileSpec):
         self.case = case
         self.facts = {str(f["id"]): f for f in facts}
         self.pack = pack
         self.profile = profile
-        self.names = Names(case, profile.labels)
-        self.rules = _rule_map(pack)
-        self._bound: dict[Finding, dict[str, Fact]] = {}
-
-    def bound(self, finding: Finding) -> dict[str, Fact]:
-        cached = self._bound.get(finding)
-        if cached is None:
-            cached = {
-                alias: self.facts.get(fid) or self._derived(fid) for alias, fid in finding.evidence
-            }
-            self._bound[finding] = cached
-        return cached
+        self.names = CaseNames(case, profile.labels)
+        self.prepared = _prepared(pack)
+        self.rules = self.prepared.rules
+        self._evidence: dict[tuple[str, str], EvidenceRef] = {}  # by (alias, fact id)
+        self._linked: dict[str, bool] = {}
+        self._people: dict[str, tuple[list[str], list[str]]] = {}
 
     def _derived(self, fact_id: str) -> Fact:
         """A derived fact seen only inside the engine, rebuilt from its id (candidate:CODE:...)."""
-        code = fact_id.split(":")[1] if fact_id.count(":") >= 1 else ""
+        code = fact_id.partition(":")[2].partition(":")[0]
         rule = self.rules.get(code)
-        area = rule.derive.area if rule is not None and rule.derive is not None else ""
-        return {"kind": "candidate", "id": fact_id, "area": area, "rule": code}
+        fact = {
+            "kind": "candidate",
+            "id": fact_id,
+            "area": rule.derived_area if rule is not None else "",
+            "rule": code,
+        }
+        self.facts[fact_id] = fact
+        return fact
 
-    def finding_out(self, finding: Finding) -> FindingOut:
-        rule = self.rules[finding.code]
-        bound = self.bound(finding)
-        # model_construct: every value here comes from validated data, and this is the hot path
-        evidence = [
-            EvidenceRef.model_construct(
-                role=alias,
-                kind=fact["kind"],
-                ref=self.names.ref(fact),
-                display=self.names.display(fact),
-            )
-            for alias, fact in bound.items()
-        ]
-        return FindingOut.model_construct(
-            code=finding.code,
-            title=rule.title,
-            effect=cast(Any, finding.effect),
-            weight=finding.weight,
-            rationale=render(rule.rationale, bound, self.names),
-            evidence=evidence,
-            source=_source(rule),
-            subtype=rule.subtype.value if rule.subtype else None,
-        )
+    def findings_out(
+        self,
+        findings: Sequence[Finding],
+        bounds: list[Bound] | None = None,
+        asks: list[str] | None = None,
+    ) -> list[FindingOut]:
+        """The findings rendered. The facts each one cites are appended to `bounds` and the
+        rules' questions to `asks`, when given."""
+        rules = self.rules
+        facts = self.facts
+        names = self.names
+        refs = self._evidence
+        out: list[FindingOut] = []
+        for finding in findings:
+            rule = rules[finding.code]
+            if asks is not None and rule.ask is not None:
+                asks.append(rule.ask)
+            pairs = finding.evidence
+            # the cited facts are needed to fill the rationale or when the caller keeps them;
+            # a derived fact cited only as evidence is never rebuilt
+            bound: Bound | None = {} if bounds is not None or rule.text is None else None
+            evidence = []
+            for pair in pairs:
+                ref = refs.get(pair)
+                if bound is not None:
+                    fact = bound[pair[0]] = facts.get(pair[1]) or self._derived(pair[1])
+                    if ref is None:
+                        ref = self._evidence_ref(pair, fact)
+                elif ref is None:
+                    known = facts.get(pair[1])
+                    ref = self._evidence_ref(pair, known) if known else self._derived_ref(pair)
+                evidence.append(ref)
+            if len(pairs) > 1:
+                last = {pair[0]: pair for pair in pairs}
+                if len(last) < len(pairs):  # an alias cited twice: its last fact, as in `bound`
+                    evidence = [refs[pair] for pair in last.values()]
+            if bounds is not None and bound is not None:
+                bounds.append(bound)
+            text = rule.text if rule.text is not None else fill(rule.rationale, bound or {}, names)
+            values = rule.out.copy()
+            values["effect"] = finding.effect
+            values["weight"] = finding.weight
+            values["rationale"] = text
+            values["evidence"] = evidence
+            out.append(trusted(FindingOut, values))
+        return out
 
+    def _evidence_ref(self, pair: tuple[str, str], fact: Fact) -> EvidenceRef:
+        """One immutable `EvidenceRef` per alias and fact, shared by the findings that cite it."""
+        case_ref, display = self.names.ref_and_display(fact)
+        values = {"role": pair[0], "kind": fact["kind"], "ref": case_ref, "display": display}
+        ref = self._evidence[pair] = trusted(EvidenceRef, values)
+        return ref
 
-@lru_cache(maxsize=16)
-def _rule_map(pack: RulePack) -> dict[str, RuleSpec]:
-    return {r.code: r for r in pack.rules}
+    def _derived_ref(self, pair: tuple[str, str]) -> EvidenceRef:
+        """`_evidence_ref` of a derived fact, without rebuilding the fact."""
+        code = pair[1].partition(":")[2].partition(":")[0]
+        rule = self.rules.get(code)
+        display = self.names.candidate(rule.derived_area if rule is not None else "", code)
+        values = {"role": pair[0], "kind": "candidate", "ref": pair[1], "display": display}
+        ref = self._evidence[pair] = trusted(EvidenceRef, values)
+        return ref
 
-
-def _linked(ctx: _Context, findings: Sequence[Finding], policy: catalogue.FocusPolicy) -> bool:
-    for finding in findings:
-        for fact in ctx.bound(finding).values():
-            for field, values in policy.onset_link.items():
-                if str(fact.get(field)) in values:
+    def any_linked(self, bounds: Sequence[Bound]) -> bool:
+        """Whether any fact of `bounds` ties its area to onset or maintenance."""
+        for bound in bounds:
+            for fact in bound.values():
+                if self.linked(fact):
                     return True
-    return False
+        return False
+
+    def linked(self, fact: Fact) -> bool:
+        """Whether the fact ties its area to onset or maintenance (the policy's `onset_link`)."""
+        fid = str(fact["id"])
+        known = self._linked.get(fid)
+        if known is None:
+            known = False
+            for field, values in self.prepared.onset_link:
+                if str(fact.get(field)) in values:
+                    known = True
+                    break
+            self._linked[fid] = known
+        return known
+
+    def people_and_events(self, area: str, bounds: Sequence[Bound]) -> tuple[list[str], list[str]]:
+        """Person and event ids an area's evidence names, in order of first mention."""
+        known = self._people.get(area)
+        if known is None:
+            known = self._people[area] = _people_and_events(bounds)
+        return known
 
 
 def build(
@@ -137,39 +285,50 @@ def build(
     options: Mapping[str, str | int | float | bool],
 ) -> Formulation:
     ctx = _Context(case, facts, pack, profile)
-    policy = catalogue.focus_policy(pack)
+    policy = ctx.prepared.policy
     areas: dict[AreaId, AreaResult] = {}
+    evidence: dict[str, list[Bound]] = {}  # per area, the facts behind its core and support
     candidates: list[Candidate] = []
     for area in profile.areas:
         s = scores[area]
-        positive = [*s.core, *s.support]
-        linked = _linked(ctx, positive, policy)
-        areas[area] = AreaResult(
-            area=area,
-            label=profile.labels.get(area, words(area)),
-            score=s.score,
-            present=s.present,
-            excluded=s.excluded,
-            subtype=s.subtype,
-            subtype_kind=SUBTYPE_KINDS.get(area) if s.subtype else None,
-            findings_for=[ctx.finding_out(f) for f in positive],
-            findings_against=[ctx.finding_out(f) for f in s.against],
-            subtype_findings=[ctx.finding_out(f) for f in s.subtype_votes],
-            linked_to_onset=linked,
+        positive = s.core + s.support
+        bounds: list[Bound] = []
+        asks: list[str] = []
+        findings_for = ctx.findings_out(positive, bounds, asks)
+        findings_against = ctx.findings_out(s.against, None, asks)
+        subtype_findings = ctx.findings_out(s.subtype_votes, None, asks)
+        evidence[area] = bounds
+        linked = ctx.any_linked(bounds)
+        label = profile.labels.get(area)
+        if label is None:
+            label = words(area)
+        areas[area] = trusted(
+            AreaResult,
+            {
+                "area": area,
+                "label": label,
+                "score": s.score,
+                "present": s.present,
+                "excluded": s.excluded,
+                "subtype": s.subtype,
+                "subtype_kind": SUBTYPE_KINDS.get(area) if s.subtype else None,
+                "findings_for": findings_for,
+                "findings_against": findings_against,
+                "subtype_findings": subtype_findings,
+                "linked_to_onset": linked,
+            },
         )
-        asks = tuple(
-            dict.fromkeys(ask for f in s.findings if (ask := ctx.rules[f.code].ask) is not None)
-        )
+        importance = str(case.importance.get(AREAS[area], "unknown"))
         candidates.append(
             Candidate(
-                area=area,
-                label=areas[area].label,
-                score=s.score,
-                present=s.present,
-                linked=linked,
-                importance=str(case.importance.get(ProblemArea(area), "unknown")),
-                findings=len(positive),
-                asks=asks,
+                area,
+                label,
+                s.score,
+                s.present,
+                linked,
+                importance,
+                len(positive),
+                tuple(dict.fromkeys(asks)),
             )
         )
     choice = choose_focus(
@@ -180,49 +339,77 @@ def build(
         close_margin=float(profile.params.get("close_call_margin", 0.1)),
         area_order=AREA_ORDER,
     )
-    focus = FocusDecision(
-        primary=cast(Any, choice.primary),
-        secondary=cast(Any, choice.secondary),
-        reasons=choice.reasons,
-        rejected=[Alternative(area=cast(Any, a), reason=r) for a, r in choice.rejected],
-        margin=choice.margin,
-        confidence=cast(Any, choice.confidence),
-        close_call=choice.close_call,
-        thin_evidence=choice.thin,
-        ask_next=choice.ask_next,
-    )
-    foci = [a for a in (choice.primary, choice.secondary) if a is not None]
-    middle = [_middle_phase(ctx, areas[cast(AreaId, a)], scores[a]) for a in foci]
-    goals = [g for a in foci for g in _goals(ctx, cast(AreaId, a), scores[a])]
+    foci = cast(list[AreaId], [a for a in (choice.primary, choice.secondary) if a is not None])
+    middle = [_middle_phase(ctx, areas[a], scores[a], evidence[a]) for a in foci]
+    goals = [g for a in foci for g in _goals(ctx, a, scores[a], evidence[a])]
     plan = _plan(ctx)
-    statement = _statement(ctx, areas, choice.primary, scores, plan)
-    warnings = _warnings(ctx, fallback, engine, focus)
-    provenance = Provenance(
-        library_version=__version__,
-        profile=profile.name,
-        rule_pack=pack.root.rsplit("/", 1)[-1] if pack.root else "rules",
-        rule_pack_hash=pack.content_hash,
-        engine=engine,
-        facts_version=FACTS_VERSION,
-        options=dict(options),
-    )
-    return Formulation(
-        case_id=case.id,
-        areas=areas,
-        focus=focus,
-        middle_phase=middle,
-        goals=goals,
-        plan=plan,
-        statement=statement,
-        warnings=warnings,
-        provenance=provenance,
+    primary = choice.primary
+    statement = _statement(ctx, primary, evidence[primary] if primary else [], plan)
+    return trusted(
+        Formulation,
+        {
+            "case_id": case.id,
+            "areas": areas,
+            "focus": _focus(choice),
+            "middle_phase": middle,
+            "goals": goals,
+            "plan": plan,
+            "statement": statement,
+            "warnings": _warnings(ctx, fallback, engine),
+            "provenance": _provenance(pack, profile, engine, options),
+            "override": None,
+        },
+        set(_FORMULATION_SET),
     )
 
 
-def _evidence_phrase(ctx: _Context, score: AreaScore) -> str:
+_FORMULATION_SET = tuple(name for name in Formulation.model_fields if name != "override")
+_OPTION_TYPES = (str, int, float, bool)
+
+
+def _provenance(
+    pack: RulePack,
+    profile: ProfileSpec,
+    engine: str,
+    options: Mapping[str, str | int | float | bool],
+) -> Provenance:
+    values = {
+        "library_version": __version__,
+        "profile": profile.name,
+        "rule_pack": pack.root.rsplit("/", 1)[-1] if pack.root else "rules",
+        "rule_pack_hash": pack.content_hash,
+        "engine": engine,
+        "facts_version": FACTS_VERSION,
+        "options": dict(options),
+    }
+    if all(type(v) in _OPTION_TYPES for v in options.values()):
+        return trusted(Provenance, values)
+    return Provenance.model_validate(values)  # an option of another type is converted
+
+
+def _focus(choice: FocusChoice) -> FocusDecision:
+    return trusted(
+        FocusDecision,
+        {
+            "primary": choice.primary,
+            "secondary": choice.secondary,
+            "reasons": choice.reasons,
+            "rejected": [
+                trusted(Alternative, {"area": a, "reason": r}) for a, r in choice.rejected
+            ],
+            "margin": choice.margin,
+            "confidence": choice.confidence,
+            "close_call": choice.close_call,
+            "thin_evidence": choice.thin,
+            "ask_next": choice.ask_next,
+        },
+    )
+
+
+def _evidence_phrase(ctx: _Context, bounds: Sequence[Bound]) -> str:
     shown: list[str] = []
-    for finding in score.core + score.support:
-        for fact in ctx.bound(finding).values():
+    for bound in bounds:
+        for fact in bound.values():
             if fact["kind"] in ("person", "event", "involvement"):
                 name = ctx.names.display(fact)
                 if name not in shown:
@@ -230,76 +417,100 @@ def _evidence_phrase(ctx: _Context, score: AreaScore) -> str:
     return ", ".join(shown[:3]) if shown else "the inventory as a whole"
 
 
-def _middle_phase(ctx: _Context, area: AreaResult, score: AreaScore) -> MiddlePhasePlan:
-    cat = catalogue.techniques(ctx.pack)
-    entry = cat.areas[cast(Any, area.area)]
+def _middle_phase(
+    ctx: _Context, area: AreaResult, score: AreaScore, bounds: Sequence[Bound]
+) -> MiddlePhasePlan:
+    entry = ctx.prepared.catalogue.areas[area.area]
     plan = entry.subtypes.get(area.subtype or "", entry.default)
     because = [f.code for f in score.core + score.subtype_votes]
-    evidence = _evidence_phrase(ctx, score)
-    techniques = []
+    values = {
+        "area": area.label,
+        "subtype": words(area.subtype or "this"),
+        "evidence": _evidence_phrase(ctx, bounds),
+    }
+    with_tasks = ctx.profile.between_session_tasks
+    techniques = ctx.prepared.techniques
+    out = []
     for tid in plan.techniques:
-        tech = cat.techniques[tid]
-        techniques.append(
-            TechniqueOut(
-                id=tid,
-                name=tech.name,
-                description=tech.description,
-                why=cat.fit[tid].format(
-                    area=area.label, subtype=words(area.subtype or "this"), evidence=evidence
-                ),
-                because_of=because,
-                between_session_tasks=list(tech.tasks) if ctx.profile.between_session_tasks else [],
-                source=f"{tech.source.key} {tech.source.section} [{tech.source.tag}]",
+        tech = techniques[tid]
+        out.append(
+            trusted(
+                TechniqueOut,
+                {
+                    "id": tid,
+                    "name": tech.name,
+                    "description": tech.description,
+                    "why": format_fields(tech.fit, values),
+                    "because_of": list(because),
+                    "between_session_tasks": list(tech.tasks) if with_tasks else [],
+                    "source": tech.source,
+                },
             )
         )
-    return MiddlePhasePlan(
-        area=area.area,
-        subtype=area.subtype,
-        strategies=list(plan.strategies),
-        techniques=techniques,
+    return trusted(
+        MiddlePhasePlan,
+        {
+            "area": area.area,
+            "subtype": area.subtype,
+            "strategies": list(plan.strategies),
+            "techniques": out,
+        },
     )
 
 
-def _people_and_events(ctx: _Context, score: AreaScore) -> tuple[list[str], list[str]]:
+def _people_and_events(bounds: Sequence[Bound]) -> tuple[list[str], list[str]]:
     people: list[str] = []
     events: list[str] = []
-    for finding in score.core + score.support:
-        for fact in ctx.bound(finding).values():
-            if fact["kind"] == "person":
+    for bound in bounds:
+        for fact in bound.values():
+            kind = fact["kind"]
+            if kind == "person":
                 people.append(str(fact["ref"]))
-            elif fact["kind"] == "involvement":
+            elif kind == "involvement":
                 people.append(str(fact["person_ref"]))
                 events.append(str(fact["event_ref"]))
-            elif fact["kind"] == "event":
+            elif kind == "event":
                 events.append(str(fact["ref"]))
     return list(dict.fromkeys(people)), list(dict.fromkeys(events))
 
 
-def _fill(template: str, values: Mapping[str, str]) -> str:
-    names = {name for _, name, _, _ in string.Formatter().parse(template) if name}
-    return template.format(**{n: values.get(n, "") for n in names})
+def _goals(ctx: _Context, area: AreaId, score: AreaScore, bounds: Sequence[Bound]) -> list[Goal]:
+    templates = ctx.prepared.catalogue.areas[area].goals
+    used = ctx.prepared.goal_names[area]
+    people, events = ctx.people_and_events(area, bounds)
+    values: dict[str, str] = {}
+    if "people" in used:
+        values["people"] = _join([ctx.names.person(p) for p in people]) or "the important people"
+    if "roles" in used:
+        values["roles"] = "; ".join(_roles(ctx.case.events, events)) or "the roles that changed"
+    if "event" in used:
+        values["event"] = ctx.names.event(events[0]) if events else "what changed"
+    because = [f.code for f in score.core]
+    return [
+        trusted(
+            Goal,
+            {
+                "area": area,
+                "text": fill_fields(t, values),
+                "people": list(people),
+                "because_of": list(because),
+            },
+        )
+        for t in templates
+    ]
 
 
-def _goals(ctx: _Context, area: AreaId, score: AreaScore) -> list[Goal]:
-    entry = catalogue.techniques(ctx.pack).areas[cast(Any, area)]
-    people, events = _people_and_events(ctx, score)
+def _roles(case_events: Sequence[LifeEvent], events: Sequence[str]) -> list[str]:
+    """The role changes of the cited events, `old → new`, in event id order."""
+    cited = set(events)
     roles: list[str] = []
-    for event in sorted(ctx.case.events, key=lambda e: e.id):  # never the inventory's order
-        if event.id in events and event.role_change is not None:
+    for event in sorted((e for e in case_events if e.id in cited), key=lambda e: e.id):
+        if event.role_change is not None:
             old = event.role_change.old or "the old role"
             new = event.role_change.new or "the new role"
             if f"{old} → {new}" not in roles:
                 roles.append(f"{old} → {new}")
-    values = {
-        "people": _join([ctx.names.person(p) for p in people]) or "the important people",
-        "roles": "; ".join(roles) or "the roles that changed",
-        "event": ctx.names.event(events[0]) if events else "what changed",
-    }
-    because = [f.code for f in score.core]
-    return [
-        Goal(area=area, text=_fill(t, values), people=people, because_of=because)
-        for t in entry.goals
-    ]
+    return roles
 
 
 def _join(items: Sequence[str]) -> str:
@@ -309,35 +520,38 @@ def _join(items: Sequence[str]) -> str:
 
 
 def _plan(ctx: _Context) -> SessionPlan:
-    cat = catalogue.plans(ctx.pack)
+    cat = ctx.prepared.plans
     fmt = str(ctx.case.format)
     key = fmt
     if fmt == "standard":
         key = cat.by_diagnosis.get(str(ctx.case.diagnosis), "standard")
     data = cat.formats.get(key) or cat.formats["standard"]
-    return SessionPlan(
-        format=key,
-        total_sessions=data.total_sessions,
-        cadence=data.cadence,
-        phases=[Phase(name=p.name, sessions=p.sessions, tasks=list(p.tasks)) for p in data.phases],
-        termination=list(cat.termination),
-        relapse_prevention=list(cat.relapse_prevention),
-        source=f"{data.source.key} {data.source.section} [{data.source.tag}]",
+    phases = [
+        trusted(Phase, {"name": p.name, "sessions": p.sessions, "tasks": list(p.tasks)})
+        for p in data.phases
+    ]
+    return trusted(
+        SessionPlan,
+        {
+            "format": key,
+            "total_sessions": data.total_sessions,
+            "cadence": data.cadence,
+            "phases": phases,
+            "termination": list(cat.termination),
+            "relapse_prevention": list(cat.relapse_prevention),
+            "source": _source(data.source),
+        },
     )
 
 
 def _statement(
-    ctx: _Context,
-    areas: Mapping[AreaId, AreaResult],
-    primary: str | None,
-    scores: Mapping[str, AreaScore],
-    plan: SessionPlan,
+    ctx: _Context, primary: str | None, bounds: Sequence[Bound], plan: SessionPlan
 ) -> PatientStatement:
-    data = catalogue.statement(ctx.pack)
+    data = ctx.prepared.statement
     case = ctx.case
     severity = ""
     if case.severity is not None:
-        severity = _fill(
+        severity = fill_fields(
             data.severity,
             {
                 "instrument": data.instrument_names.get(
@@ -346,100 +560,134 @@ def _statement(
                 "score": str(case.severity.score),
             },
         )
-    weeks = plan.total_sessions
     values = {
         "diagnosis": data.diagnosis_names.get(str(case.diagnosis), words(case.diagnosis)),
         "severity": severity,
-        "weeks": weeks,
+        "weeks": plan.total_sessions,
         "people": "",
         "event": "",
         "area_phrase": "",
     }
-    order = ["permission", "diagnosis", "sick_role", "link", "area", "plan", "agreement"]
+    # each slot is a template to fill, or (for a slot left out or worded whole) a plain text
+    templates: dict[str, str] = {key: text for key, text in data.slots.items()}
+    texts: dict[str, str] = {}
     if primary is None:
-        texts = {k: _fill(data.slots[k], values) for k in order[:3]}  # type: ignore[index]
-        texts["link"] = data.no_focus
-        texts["area"] = ""
-        texts["plan"] = ""
-        texts["agreement"] = _fill(data.slots["agreement"], values)
+        del templates["link"], templates["area"], templates["plan"]
+        texts = {"link": data.no_focus, "area": "", "plan": ""}
     else:
-        people, _ = _people_and_events(ctx, scores[primary])
-        values["people"] = _join([ctx.names.person(p) for p in people])
-        values["event"] = _link_phrase(ctx, scores[primary], data)
-        values["area_phrase"] = data.area_phrases[cast(Any, primary)]
-        texts = {k: _fill(data.slots[k], values) for k in order}  # type: ignore[index]
+        if "people" in ctx.prepared.statement_names:
+            people, _ = ctx.people_and_events(primary, bounds)
+            values["people"] = _join([ctx.names.person(p) for p in people])
+        values["event"] = _link_phrase(ctx, bounds, data)
+        values["area_phrase"] = data.area_phrases[cast(AreaId, primary)]
         if not values["event"]:
-            texts["link"] = _fill(data.link_without_event, values)
-    slots = [
-        StatementSlot(slot=i + 1, name=k, text=" ".join(texts[k].split()))
-        for i, k in enumerate(order)
-        if texts[k].strip()
-    ]
-    return PatientStatement(slots=slots)
+            templates["link"] = data.link_without_event
+    slots = []
+    for i, key in enumerate(STATEMENT_ORDER):
+        template = templates.get(key)
+        if template is None:
+            slot = _slot(i + 1, key, texts[key])
+        elif PACK_VALUES.issuperset(field_names(template)):
+            slot = _pack_slot(i + 1, key, template, values["weeks"], values["area_phrase"])
+        else:
+            slot = _slot(i + 1, key, fill_fields(template, values))
+        if slot is not None:
+            slots.append(slot)
+    return trusted(PatientStatement, {"status": "proposed", "slots": slots}, {"slots"})
 
 
-def _link_phrase(ctx: _Context, score: AreaScore, data: catalogue.StatementData) -> str:
-    """Name the evidence that ties the focus to onset: a death, an event, or a relationship."""
-    policy = catalogue.focus_policy(ctx.pack)
-    facts = [fact for f in score.core + score.support for fact in ctx.bound(f).values()]
-    linked = [
-        fact for fact in facts if any(str(fact.get(k)) in v for k, v in policy.onset_link.items())
-    ]
-    for fact in linked + facts:
-        kind = fact["kind"]
-        if kind == "person" and fact.get("status") == "deceased":
-            return _fill(
+def _slot(number: int, key: str, text: str) -> StatementSlot | None:
+    text = " ".join(text.split())
+    return trusted(StatementSlot, {"slot": number, "name": key, "text": text}) if text else None
+
+
+@lru_cache(maxsize=512)
+def _pack_slot(
+    number: int, key: str, template: str, weeks: str, area_phrase: str
+) -> StatementSlot | None:
+    """A slot worded from the pack alone, shared between formulations (it is immutable)."""
+    return _slot(number, key, fill_fields(template, {"weeks": weeks, "area_phrase": area_phrase}))
+
+
+def _link_phrase(ctx: _Context, bounds: Sequence[Bound], data: catalogue.StatementData) -> str:
+    """Name the evidence that ties the focus to onset: a death, an event, or a relationship.
+    A death or an event linked to onset comes first, then any death or event."""
+    facts = [fact for bound in bounds for fact in bound.values()]
+    dated = [fact for fact in facts if _is_death_or_event(fact)]
+    for fact in [fact for fact in dated if ctx.linked(fact)] + dated:
+        if fact["kind"] == "person":
+            return fill_fields(
                 data.link_phrases["death"],
                 {"person": ctx.names.display(fact), "when": months_text(fact["death_offset"])},
             )
-        if kind in ("event", "involvement"):
-            ref = str(fact["ref"] if kind == "event" else fact["event_ref"])
-            return _fill(
-                data.link_phrases["event"],
-                {"event": ctx.names.event(ref).rstrip(" .;:"), "when": months_text(fact["offset"])},
-            )
+        ref = str(fact["ref"] if fact["kind"] == "event" else fact["event_ref"])
+        return fill_fields(
+            data.link_phrases["event"],
+            {"event": ctx.names.event(ref).rstrip(" .;:"), "when": months_text(fact["offset"])},
+        )
     for fact in facts:
         if fact["kind"] == "person":
-            return _fill(data.link_phrases["relationship"], {"person": ctx.names.display(fact)})
+            return fill_fields(
+                data.link_phrases["relationship"], {"person": ctx.names.display(fact)}
+            )
     return ""
 
 
-def _warnings(ctx: _Context, fallback: bool, engine: str, focus: FocusDecision) -> list[Warning_]:
+def _is_death_or_event(fact: Fact) -> bool:
+    kind = fact["kind"]
+    return kind in ("event", "involvement") or (
+        kind == "person" and fact.get("status") == "deceased"
+    )
+
+
+def _warning(kind: str, text: str) -> Warning_:
+    return trusted(Warning_, {"kind": kind, "text": text})
+
+
+# warnings that name nothing from the case are made once and shared (they are immutable)
+_DECISION = _warning("decision_support", DECISION_SUPPORT)
+_PSYCHOSIS = _warning("risk", "Psychotic symptoms are recorded: IPT alone may not fit; review "
+                      "the treatment plan.")  # fmt: skip
+_SUBSTANCE = _warning("risk", "Substance misuse is recorded: assess it before starting IPT.")
+_NO_PEOPLE = _warning("missing_data", "No people are recorded: the inventory is empty, so no "
+                      "area can be judged.")  # fmt: skip
+_NO_ISOLATION = _warning("missing_data", "Whether the client was isolated before the episode "
+                         "is not recorded; it separates deficits from depression-induced "
+                         "withdrawal (F9).")  # fmt: skip
+
+
+def _warnings(ctx: _Context, fallback: bool, engine: str) -> list[Warning_]:
     case = ctx.case
-    out = [Warning_(kind="decision_support", text=DECISION_SUPPORT)]
+    out = [_DECISION]
     risk = case.risk
     if risk.suicidal_ideation in ("passive", "active"):
         out.append(
-            Warning_(
-                kind="risk",
-                text=f"Suicidal ideation ({risk.suicidal_ideation}) is recorded: assess and "
+            _warning(
+                "risk",
+                f"Suicidal ideation ({risk.suicidal_ideation}) is recorded: assess and "
                 "manage risk before and during IPT.",
             )
         )
     if risk.psychosis:
-        out.append(Warning_(kind="risk", text="Psychotic symptoms are recorded: IPT alone may "
-                            "not fit; review the treatment plan."))  # fmt: skip
+        out.append(_PSYCHOSIS)
     if risk.substance_misuse:
-        out.append(Warning_(kind="risk", text="Substance misuse is recorded: assess it before "
-                            "starting IPT."))  # fmt: skip
+        out.append(_SUBSTANCE)
     if not case.people:
-        out.append(Warning_(kind="missing_data", text="No people are recorded: the inventory "
-                            "is empty, so no area can be judged."))  # fmt: skip
+        out.append(_NO_PEOPLE)
     unplaced = [p.id for p in case.people if p.ring is None]
     if unplaced:
-        out.append(Warning_(kind="missing_data", text=f"{len(unplaced)} people have no "
+        out.append(_warning("missing_data", f"{len(unplaced)} people have no "
                             "closeness ring; closeness rules cannot use them."))  # fmt: skip
-    undated = [e.id for e in case.events if case.offset(e.id) is None]
-    undated += [p.id for p in case.people if p.status == "deceased" and case.offset(p.id) is None]
+    offsets = case.offsets()
+    undated = [e.id for e in case.events if offsets.get(e.id) is None]
+    undated += [p.id for p in case.people if p.status == "deceased" and offsets.get(p.id) is None]
     if undated:
-        out.append(Warning_(kind="missing_data", text=f"{len(undated)} events or deaths have "
+        out.append(_warning("missing_data", f"{len(undated)} events or deaths have "
                             "no date: their link to onset cannot be judged ("
                             + ", ".join(sorted(undated)[:5]) + ")."))  # fmt: skip
     if case.network.longstanding_isolation is None and case.network.withdrew_since_onset is None:
-        out.append(Warning_(kind="missing_data", text="Whether the client was isolated before "
-                            "the episode is not recorded; it separates deficits from "
-                            "depression-induced withdrawal (F9)."))  # fmt: skip
+        out.append(_NO_ISOLATION)
     if fallback:
-        out.append(Warning_(kind="engine", text=f"durable-rules is unavailable; the {engine} "
+        out.append(_warning("engine", f"durable-rules is unavailable; the {engine} "
                             "ran the same rules with identical results."))  # fmt: skip
     return out

@@ -7,14 +7,13 @@ their order, the ranks and the sentences are data.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple, cast
 
 from .catalogue import FocusPolicy
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """What the policy needs to know about one area."""
+class Candidate(NamedTuple):
+    """What the policy needs to know about one area (a tuple: cheap to make per area)."""
 
     area: str
     label: str
@@ -26,8 +25,7 @@ class Candidate:
     asks: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class FocusChoice:
+class FocusChoice(NamedTuple):
     primary: str | None
     secondary: str | None
     reasons: list[str]
@@ -39,27 +37,36 @@ class FocusChoice:
     ask_next: list[str]
 
 
-def _key(policy: FocusPolicy, fmt: str, c: Candidate) -> tuple[float, ...]:
-    """Sort key (smaller first) following the policy's order; ties end on the area id order."""
-    parts: list[float] = []
-    for name in policy.order:
-        if name == "last_resort":
-            parts.append(1.0 if c.area in policy.last_resort else 0.0)
-        elif name == "onset_link":
-            parts.append(0.0 if c.linked else 1.0)
-        elif name == "patient_importance":
-            parts.append(-float(policy.importance_rank.get(c.importance, 0)))
-        elif name == "tractability":
-            parts.append(-float(policy.tractability.get(fmt, {}).get(c.area, 0)))  # type: ignore[call-overload]
-        elif name == "score":
-            parts.append(-c.score)
-    return tuple(parts)
+def _keys(
+    policy: FocusPolicy, fmt: str, candidates: Sequence[Candidate]
+) -> dict[str, tuple[float, ...]]:
+    """Per area, the policy's ranking keys in the policy's order (smaller ranks first)."""
+    last_resort = set(policy.last_resort)
+    importance = policy.importance_rank
+    tractability = cast(Mapping[str, int], policy.tractability.get(fmt, {}))
+    out: dict[str, tuple[float, ...]] = {}
+    for c in candidates:
+        parts: list[float] = []
+        for name in policy.order:
+            if name == "last_resort":
+                parts.append(1.0 if c.area in last_resort else 0.0)
+            elif name == "onset_link":
+                parts.append(0.0 if c.linked else 1.0)
+            elif name == "patient_importance":
+                parts.append(-float(importance.get(c.importance, 0)))
+            elif name == "tractability":
+                parts.append(-float(tractability.get(c.area, 0)))
+            elif name == "score":
+                parts.append(-c.score)
+        out[c.area] = tuple(parts)
+    return out
 
 
-def _deciding_reason(policy: FocusPolicy, fmt: str, winner: Candidate, loser: Candidate) -> str:
-    for name in policy.order:
-        one = _key(policy.model_copy(update={"order": [name]}), fmt, winner)
-        two = _key(policy.model_copy(update={"order": [name]}), fmt, loser)
+def _deciding_reason(
+    policy: FocusPolicy, keys: Mapping[str, tuple[float, ...]], winner: Candidate, loser: Candidate
+) -> str:
+    """The first ranking key that tells the two apart, in words."""
+    for name, one, two in zip(policy.order, keys[winner.area], keys[loser.area], strict=True):
         if one != two:
             return policy.reasons[name].format(area=winner.label)
     return policy.reasons["score"].format(area=winner.label)
@@ -75,9 +82,9 @@ def choose_focus(
     area_order: Mapping[str, int],
 ) -> FocusChoice:
     """Rank the present areas, pick at most `max_foci`, and say how sure the choice is."""
+    keys = _keys(policy, fmt, [c for c in candidates if c.present])
     present = sorted(
-        (c for c in candidates if c.present),
-        key=lambda c: (*_key(policy, fmt, c), area_order[c.area]),
+        (c for c in candidates if c.present), key=lambda c: (*keys[c.area], area_order[c.area])
     )
     absent = [c for c in candidates if not c.present]
     rejected: list[tuple[str, str]] = []
@@ -102,10 +109,10 @@ def choose_focus(
     for c in present[1:]:
         if secondary is not None and c.area == secondary.area:
             continue
-        why = _deciding_reason(policy, fmt, primary, c)
+        why = _deciding_reason(policy, keys, primary, c)
         rejected.append((c.area, f"Present, but ranked lower: {why}"))
     if len(present) > 1:
-        reasons.append(_deciding_reason(policy, fmt, primary, present[1]))
+        reasons.append(_deciding_reason(policy, keys, primary, present[1]))
     for c in sorted(absent, key=lambda c: area_order[c.area]):
         rejected.append((c.area, _absent_reason(c)))
 
