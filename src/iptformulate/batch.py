@@ -141,7 +141,7 @@ def formulate_many(
     profile: str = "classic",
     rules: RulesArg = None,
     options: FormulateOptions | Mapping[str, Any] | None = None,
-    chunksize: int = 16,
+    chunksize: int = 64,
 ) -> Generator[BatchResult, None, None]:
     """Formulate every case, yielding one `BatchResult` per input in input order.
 

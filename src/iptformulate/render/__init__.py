@@ -6,27 +6,30 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from importlib import import_module
+from types import ModuleType
+from typing import TYPE_CHECKING, Literal
 
-from ..formulation.model import Formulation
-from . import html, json, markdown, text
+if TYPE_CHECKING:
+    from ..formulation.model import Formulation
+    from . import html, json, markdown, text
 
 __all__ = ["Format", "html", "json", "markdown", "render", "text"]
 
 Format = Literal["text", "markdown", "json", "html"]
 
-_RENDERERS = {
-    "text": text.render,
-    "markdown": markdown.render,
-    "json": json.render,
-    "html": html.render,
-}
+_FORMATS = ("text", "markdown", "json", "html")
 
 
 def render(formulation: Formulation, fmt: Format = "text") -> str:
     """Render a formulation in one of the four formats; raise `ValueError` for any other."""
-    try:
-        renderer = _RENDERERS[fmt]
-    except KeyError:
-        raise ValueError(f"unknown format {fmt!r}; valid: {', '.join(_RENDERERS)}") from None
-    return renderer(formulation)
+    if fmt not in _FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; valid: {', '.join(_FORMATS)}")
+    renderer: ModuleType = import_module(f".{fmt}", __name__)  # only the format asked for
+    return str(renderer.render(formulation))
+
+
+def __getattr__(name: str) -> ModuleType:
+    if name in _FORMATS:
+        return import_module(f".{name}", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
