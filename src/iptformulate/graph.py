@@ -95,7 +95,7 @@ class RelationshipGraph:
         g: nx.MultiDiGraph[str] = nx.MultiDiGraph()
         g.add_node(CLIENT, kind="client")
         # insertion in id order keeps exports byte-identical whatever the inventory's order
-        for person in sorted(case.people, key=lambda p: p.id):
+        for person in self._sorted_people:
             g.add_node(person_node(person.id), kind="person", ref=person.id)
             g.add_edge(
                 CLIENT,
@@ -104,7 +104,7 @@ class RelationshipGraph:
                 kind="relationship",
                 **_relationship_attrs(person),
             )
-        for event in sorted(case.events, key=lambda e: e.id):
+        for event in self._sorted_events:
             node = event_node(event.id)
             g.add_node(
                 node,
@@ -113,8 +113,8 @@ class RelationshipGraph:
                 type=str(event.type),
                 offset=case.offset(event.id),
             )
-            for ref in sorted(set(event.people)):
-                g.add_edge(person_node(ref), node, key="involved_in", kind="involved_in")
+            for person in self._involved[event.id]:
+                g.add_edge(person_node(person.id), node, key="involved_in", kind="involved_in")
             change = event.role_change
             if change is not None:
                 if change.old:
