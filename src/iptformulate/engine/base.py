@@ -36,13 +36,7 @@ class Engine(Protocol):
 
 def make_finding(rule: CompiledRule, bound: dict[str, str]) -> Finding:
     """A finding whose evidence lists the rule's evidence aliases in their declared order."""
-    return Finding(
-        area=rule.area,
-        code=rule.code,
-        evidence=tuple((alias, bound[alias]) for alias in rule.evidence),
-        effect=rule.effect,
-        weight=rule.weight,
-    )
+    return new_finding(rule, tuple((alias, bound[alias]) for alias in rule.evidence))
 
 
 def new_finding(rule: CompiledRule, evidence: tuple[tuple[str, str], ...]) -> Finding:
