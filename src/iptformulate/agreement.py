@@ -21,11 +21,11 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import CaseError, RuleError, format_loc
 from .formulation.model import Formulation
+from .limits import LimitProblem, read_yaml_document
 from .rulepack.load import default_rules_dir
 from .rulepack.spec import AREA_IDS
 
@@ -303,12 +303,12 @@ def published_studies(rules: str | os.PathLike[str] | None = None) -> list[Publi
     if path is None or not path.is_file():
         path = default_rules_dir() / STUDIES_FILE
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = read_yaml_document(path.read_text(encoding="utf-8"))
         return _StudyFile.model_validate(data).studies
     except OSError as exc:
         raise RuleError(f"cannot read the file ({exc.strerror})", file=str(path)) from None
-    except yaml.YAMLError:
-        raise RuleError("malformed YAML", file=str(path)) from None
+    except LimitProblem as exc:
+        raise RuleError(str(exc), file=str(path)) from None
     except ValidationError as exc:
         first = exc.errors(include_url=False, include_input=False)[0]
         raise RuleError(str(first["msg"]), file=str(path), path=format_loc(first["loc"])) from None
@@ -421,9 +421,9 @@ def _gold_csv(p: Path) -> dict[str, GoldRating]:
 def _gold_yaml(p: Path) -> dict[str, GoldRating]:
     source = str(p)
     try:
-        data = yaml.safe_load(_read_text(p))
-    except yaml.YAMLError:
-        raise CaseError("malformed YAML", source=source) from None
+        data = read_yaml_document(_read_text(p))
+    except LimitProblem as exc:
+        raise CaseError(str(exc), source=source) from None
     if not isinstance(data, Mapping):
         raise CaseError("expected a mapping of case id -> ratings", source=source)
     out: dict[str, GoldRating] = {}

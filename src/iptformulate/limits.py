@@ -8,6 +8,7 @@ clear message before it can exhaust memory, the stack or the CPU.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -85,28 +86,93 @@ class LimitProblem(ValueError):
 
 def read_yaml_document(text: str, limits: Limits = DEFAULT_LIMITS) -> Any:
     """Parse untrusted YAML (a case or a rule file): the event stream is checked against
-    `limits` first, then libyaml's safe loader builds plain data. Every failure is a
-    `LimitProblem` whose message says what is wrong and where, never what the file says."""
+    `limits` first, then the safe loader builds plain data. Every failure is a `LimitProblem`
+    whose message says what is wrong and where, never what the file says.
+
+    The limits are the library's own, whichever PyYAML or libyaml is installed: libyaml scans
+    ahead of the events it hands out and (from PyYAML 6.0.3) stops at 1,000 levels of nesting
+    before our check has seen the document, so any parser error from libyaml is checked again
+    with PyYAML's pure-Python parser, which reads no further than it must."""
     try:
-        check_yaml_text(text, limits)
-        return safe_load(text)
-    except LimitProblem:
-        raise
+        return _read_with(text, limits, SAFE_LOADER)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        raise LimitProblem(f"malformed YAML{where}") from None
+        if SAFE_LOADER is yaml.SafeLoader:
+            raise _malformed(exc, limits) from None
+        first = exc
+    try:
+        return _read_with(text, limits, yaml.SafeLoader)
+    except yaml.YAMLError:
+        raise _malformed(first, limits) from None
+
+
+def _read_with(text: str, limits: Limits, loader: Any) -> Any:
+    try:
+        check_yaml_text(text, limits, loader=loader)
+        return yaml.load(text, Loader=loader)
     except RecursionError:
-        raise LimitProblem("the document is nested too deeply") from None
-    except (ValueError, TypeError, OverflowError):
+        raise LimitProblem(depth_message(limits, beyond_parser=True)) from None
+    except (ValueError, TypeError, OverflowError) as exc:
+        if isinstance(exc, LimitProblem):
+            raise
         # PyYAML's constructors let a few errors through (2020-02-30, a 5,000-digit integer).
         raise LimitProblem("a value cannot be read (an impossible date or number?)") from None
 
 
-def check_yaml_text(text: str, limits: Limits = DEFAULT_LIMITS) -> None:
+def depth_message(limits: Limits, *, beyond_parser: bool = False) -> str:
+    """The one wording of a depth refusal, naming the `Limits` field that sets it."""
+    if beyond_parser and limits.max_depth > _PARSER_DEPTH:
+        return (
+            f"the document is nested more deeply than the parser can read (about {_PARSER_DEPTH}"
+            f" levels; Limits.max_depth is {limits.max_depth})"
+        )
+    return _DEPTH.format(limits.max_depth)
+
+
+_DEPTH = "the document is nested more than {} levels deep (Limits.max_depth)"
+_PARSER_DEPTH = 900
+"""Nesting a recursive parser (Python's json, PyYAML's constructor) surely reads."""
+
+
+_QUOTED = re.compile(r"'((?:[^'\\]|\\.)*)'|\"((?:[^\"\\]|\\.)*)\"")
+
+
+def _neutral(text: str) -> str:
+    """A parser message with anything quoted from the file blanked out (it may be case content):
+    token names such as '<stream end>' and single punctuation characters stay."""
+
+    def keep(match: re.Match[str]) -> str:
+        inner = match.group(1) if match.group(1) is not None else match.group(2)
+        if re.fullmatch(r"<[a-z ]+>", inner) or re.fullmatch(r"[^\w\s]|\\[a-z0-9]+", inner):
+            return match.group(0)
+        return "'…'"
+
+    return _QUOTED.sub(keep, text.strip())
+
+
+def _malformed(exc: yaml.YAMLError, limits: Limits) -> LimitProblem:
+    """PyYAML's error in our words: where, why, and where the construct began."""
+    problem = str(getattr(exc, "problem", None) or "").strip()
+    if "nesting depth" in problem:  # a parser's own depth limit, whatever its version
+        return LimitProblem(depth_message(limits, beyond_parser=True))
+    mark = getattr(exc, "problem_mark", None)
+    message = f"malformed YAML {_where(mark)}".rstrip()
+    if problem:
+        message += f": {_neutral(problem)}"
+    context = str(getattr(exc, "context", None) or "").strip()
+    start = getattr(exc, "context_mark", None)
+    if context:
+        began = ""
+        if start is not None and (mark is None or start.line != mark.line):
+            began = f" that starts {_where(start)}"
+        message += f" ({_neutral(context)}{began})"
+    return LimitProblem(message)
+
+
+def check_yaml_text(text: str, limits: Limits = DEFAULT_LIMITS, *, loader: Any = None) -> None:
     """Scan YAML events (no objects built) for excess depth, alias blow-up and duplicate keys.
 
     Raises `LimitProblem`; malformed YAML raises `yaml.YAMLError` as `safe_load` would.
+    `loader` picks the parser (default: `SAFE_LOADER`).
     """
     sizes: dict[str, int] = {}
     open_anchors: set[str] = set()
@@ -126,7 +192,7 @@ def check_yaml_text(text: str, limits: Limits = DEFAULT_LIMITS) -> None:
                 frame[4].add(key)
             frame[3] = not frame[3]
 
-    for event in yaml.parse(text, Loader=SAFE_LOADER):
+    for event in yaml.parse(text, Loader=loader or SAFE_LOADER):
         if isinstance(event, yaml.ScalarEvent):
             expanded += 1
             if event.anchor:
@@ -142,10 +208,7 @@ def check_yaml_text(text: str, limits: Limits = DEFAULT_LIMITS) -> None:
         elif isinstance(event, yaml.CollectionStartEvent):
             expanded += 1
             if len(stack) >= limits.max_depth:
-                raise LimitProblem(
-                    f"the document is nested more than {limits.max_depth} levels deep "
-                    f"{_where(event.start_mark)}"
-                )
+                raise LimitProblem(f"{depth_message(limits)} {_where(event.start_mark)}")
             if event.anchor:
                 open_anchors.add(event.anchor)
             mapping = isinstance(event, yaml.MappingStartEvent)
@@ -259,18 +322,14 @@ def _walk(data: Any, max_text: int, max_depth: int) -> None:
             continue
         if isinstance(node, mapping):
             if depth >= max_depth:
-                raise LimitProblem(
-                    f"the document is nested more than {max_depth} levels deep", _path(frame)
-                )
+                raise LimitProblem(_DEPTH.format(max_depth), _path(frame))
             for key, value in node.items():
                 if isinstance(key, str) and len(key) > max_text:
                     raise LimitProblem("a key is over the text limit", _path(frame) or "<root>")
                 stack.append((value, depth + 1, frame, key))
         elif isinstance(node, sequence):
             if depth >= max_depth:
-                raise LimitProblem(
-                    f"the document is nested more than {max_depth} levels deep", _path(frame)
-                )
+                raise LimitProblem(_DEPTH.format(max_depth), _path(frame))
             stack.extend((value, depth + 1, frame, i) for i, value in enumerate(node))
 
 
@@ -308,4 +367,6 @@ __all__ = [
     "Limits",
     "check_document",
     "check_yaml_text",
+    "depth_message",
+    "read_yaml_document",
 ]

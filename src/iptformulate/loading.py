@@ -21,6 +21,7 @@ from .limits import (
     LimitProblem,
     Limits,
     check_document,
+    depth_message,
     read_yaml_document,
 )
 from .model.case import Case
@@ -53,7 +54,9 @@ def parse_case(data: Any, *, source: str | None = None, limits: Limits | None = 
         ) from None
     except RecursionError:
         raise CaseError(
-            "the document is nested too deeply", source=source, case_id=case_id
+            depth_message(limits or DEFAULT_LIMITS, beyond_parser=True),
+            source=source,
+            case_id=case_id,
         ) from None
 
 
@@ -136,7 +139,7 @@ def _read_jsonl(path: Path, limits: Limits) -> Iterator[Case | CaseError]:
             try:
                 data = _json_loads(line)
             except (ValueError, RecursionError) as exc:
-                yield CaseError(_json_problem(exc), source=label)
+                yield CaseError(_json_problem(exc, limits), source=label)
                 continue
             try:
                 yield parse_case(data, source=label, limits=limits)
@@ -165,7 +168,7 @@ def _read_document(path: Path, limits: Limits) -> Any:
         try:
             return _json_loads(text)
         except (ValueError, RecursionError) as exc:
-            raise CaseError(_json_problem(exc), source=source) from None
+            raise CaseError(_json_problem(exc, limits), source=source) from None
     try:
         return read_yaml_document(text, limits)
     except LimitProblem as exc:
@@ -190,13 +193,13 @@ class _DuplicateKey(ValueError):
     pass
 
 
-def _json_problem(exc: Exception) -> str:
+def _json_problem(exc: Exception, limits: Limits) -> str:
     if isinstance(exc, json.JSONDecodeError):
         return f"malformed JSON at line {exc.lineno}, column {exc.colno}"
     if isinstance(exc, _DuplicateKey):
         return "duplicate key in a JSON object; give each field once"
     if isinstance(exc, RecursionError):
-        return "the document is nested too deeply"
+        return depth_message(limits, beyond_parser=True)
     return "malformed JSON (a number too long to read?)"
 
 
