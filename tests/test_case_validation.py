@@ -141,18 +141,6 @@ INVALID: list[tuple[str, dict[str, Any], str, str]] = [
         "after intake_date",
     ),
     (
-        "dated-event-without-known-onset",
-        case(episode={"intake_date": "2024-03-01"}, events=[event("e1", date="2024-01-01")]),
-        "events[0].date",
-        "needs the onset",
-    ),
-    (
-        "dated-death-without-known-onset",
-        case(people=[person("p1", status="deceased", died={"date": "2020-02-02"})]),
-        "people[0].died.date",
-        "needs the onset",
-    ),
-    (
         "dated-event-after-intake",
         case(
             episode={"onset_date": "2024-01-01", "intake_date": "2024-03-01"},

@@ -42,7 +42,10 @@ def test_example_case_is_valid() -> None:
     text = render_case_format()
     block = text.split("```yaml\n", 1)[1].split("```", 1)[0]
     case = Case.model_validate(yaml.safe_load(block))
-    assert case.offset("mother") == -1  # died a month before the episode began
+    # died six months before intake, four months before intake the episode began
+    assert case.offset("mother") == -2
+    assert case.format_version == 2 and case.assumed == ()
+    assert case.relation("ev-hours") == "after_onset"
 
 
 def test_field_without_meaning_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -19,7 +19,17 @@ from .strategies import cases
 SETTINGS = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 HEAD = ["kind", "id"]
-DEATH = ["death_offset", "death_near_onset", "death_timing", "grief_signs", "event_count"]
+DEATH = [
+    "death_offset",
+    "death_near_onset",
+    "death_timing",
+    "death_relation",
+    "death_nearness",
+    "death_disclosed_late",
+    "grief_signs",
+    "event_count",
+    "own_events",
+]
 ORDER = {
     "client": [
         *HEAD,
@@ -29,6 +39,7 @@ ORDER = {
     ],
     "event": [*HEAD, *FACT_FIELDS["event"]],
     "involvement": [*HEAD, *FACT_FIELDS["involvement"]],
+    "role_effect": [*HEAD, *FACT_FIELDS["role_effect"]],
     "person": [
         *HEAD,
         *(k for k in FACT_FIELDS["person"] if k not in ("<sign>", *DEATH)),

@@ -18,9 +18,14 @@ from .graph import RelationshipGraph
 from .model.case import Case, Person
 from .model.vocab import Frequency, GriefSign, Level, PersonStatus, ProblemArea, Vocab
 
-FACTS_VERSION = 1
+FACTS_VERSION = 2
 UNKNOWN_OFFSET = 9999  # sorts after every real offset, so window tests never match it
 UNPLACED_RING = 9  # outside every real ring, so closeness tests never match it
+UNKNOWN_COUNT = -1  # a count the case does not state (an omitted list, unknown history)
+
+NEARNESS_BANDS = ((1, 4), (3, 3), (6, 2))
+"""(months from onset, rank): within a month of onset ranks 4, within 3 months 3, within 6
+months 2; anything else inside the profile's onset window 1, outside it 0, unknown -1."""
 
 Fact = dict[str, Any]
 
@@ -52,18 +57,36 @@ class FactParams:
 
 FACT_FIELDS: dict[str, dict[str, str]] = {
     "client": {
-        "population": "adult | adolescent | older_adult | perinatal",
-        "diagnosis": "major_depression | persistent_depression | bipolar_depression | ptsd | other",
-        "format": "standard | ipt_a | brief | group | maintenance",
+        "population": "adult | adolescent | older_adult | perinatal | other | unknown",
+        "diagnosis": "major_depression | persistent_depression | bipolar_depression | ptsd | "
+        "other | unknown",
+        "format": "standard | ipt_a | brief | group | maintenance | ipsrt | inpatient | "
+        "combined | fortnightly | unknown",
         "age": "age in years, 0 when unknown",
         "chronicity": "acute | subacute | chronic | unknown",
-        "prior_episodes": "number of earlier episodes",
+        "prior_episodes": "number of earlier episodes; -1 when unknown",
+        "onset_known": "yes | no: the onset is placed (as a date or against intake)",
+        "onset_approximate": "yes | no",
+        "course": "worsening | stable | improving | fluctuating | unknown",
+        "trait_recent_flare": "yes | no | unknown: a lifelong difficulty that flared up recently",
+        "routine_disrupted": "yes | no | unknown: daily routine disrupted (social rhythm)",
+        "sleep_disrupted": "yes | no | unknown",
+        "comorbidity": "number of other diagnoses recorded; -1 when not stated",
+        "medical_illness": "yes | no | unknown: a physical illness is recorded",
+        "medication": "yes | no | unknown: current medication is recorded",
+        "culture_matters": "yes | no | unknown: the client says culture or religion matter",
+        "dilemma": "yes | no: the client is recorded as torn between two roles",
         "mourns_pre_illness_self": "yes | no | unknown",
         "longstanding_isolation": "yes | no | unknown: few ties since long before the episode",
         "withdrew_since_onset": "yes | no | unknown: pulled away from people after onset",
         "assertiveness": "low | moderate | high | unknown",
         "social_skills_concerns": "yes | no | unknown",
         "suicidal_ideation": "none | passive | active | unknown",
+        "past_self_harm": "yes | no | unknown",
+        "suicide_plan": "yes | no | unknown",
+        "access_to_means": "yes | no | unknown",
+        "nondisclosure_concern": "yes | no | unknown",
+        "risk_screened": "yes | no: any risk item was recorded",
         "psychosis": "yes | no | unknown",
         "substance_misuse": "yes | no | unknown",
         "importance_<area>": "not_important | somewhat | very | unknown, per problem area",
@@ -72,6 +95,7 @@ FACT_FIELDS: dict[str, dict[str, str]] = {
         "ref": "the person's id (join key)",
         "relationship": "partner | parent | child | sibling | friend | boss | ... (vocabulary)",
         "ring": "closeness ring 1-4 (1 = closest); 9 when not placed",
+        "ring_estimated": "yes | no | unknown: the clinician estimated the ring",
         "ideal_ring": "where the client would like the person; 9 when not given",
         "contact": "never | rarely | monthly | weekly | daily | unknown",
         "support": "none | low | moderate | high | unknown",
@@ -83,32 +107,62 @@ FACT_FIELDS: dict[str, dict[str, str]] = {
         "conflict_frequency": "never | rarely | monthly | weekly | daily | unknown",
         "conflict_ending": "resolved | dropped | escalates | patient_gives_in | other_gives_in | "
         "unresolved | unknown",
+        "conflict_style": "open | covert | both | none | unknown",
+        "gives_in": "client | other | both | neither | unknown: who usually yields",
+        "resentment": "voiced | unvoiced | none | unknown: the client's resentment",
+        "contact_stopped": "yes | no | unknown: they stopped talking or seeing each other",
         "unmet_expectations": "count of expectations (either side) marked not met",
+        "unknown_expectations": "count of expectations whose met is not recorded",
         "unmet_client_expectations": "count of the client's expectations not met",
         "unmet_other_expectations": "count of the other person's expectations not met",
         "engagement": "negotiating | stopped_talking | ending | none",
         "knows_about_depression": "yes | no | unknown",
         "who_should_change": "self | other | both | unknown",
         "change_at_onset": "none | worsened | improved | started | ended | lost_contact | unknown",
-        "status": "alive | deceased | estranged | relationship_ended",
+        "status": "alive | deceased | estranged | relationship_ended | unknown",
         "death_offset": "months from onset to the death (negative = before); 9999 when unknown",
         "death_timing": "known | unknown | not_applicable",
         "death_near_onset": "yes | no | unknown: the death falls in the onset window",
+        "death_relation": "before_onset | at_onset | after_onset | unknown | not_applicable",
+        "death_nearness": "4 within a month of onset, 3 within 3 months, 2 within 6, 1 in the "
+        "onset window, 0 outside it; -1 unknown or not applicable",
+        "death_disclosed_late": "yes | no | unknown",
         "grief_signs": "count of recorded grief reactions",
         "<sign>": "yes | no for each grief reaction: " + ", ".join(GRIEF_SIGNS),
         "event_count": "number of life events that involve this person",
+        "own_events": "number of life events recorded as this person's own (subject)",
     },
     "event": {
         "ref": "the event's id (join key)",
         "type": "death | separation | divorce | ... | conflict | other (vocabulary)",
         "offset": "months from onset (negative = before); 9999 when unknown",
         "timing": "known | unknown",
+        "relation": "before_onset | at_onset | after_onset | unknown (known even when the "
+        "interval is not)",
         "near_onset": "yes | no | unknown: inside the profile's onset window",
+        "nearness": "4 within a month of onset, 3 within 3 months, 2 within 6, 1 elsewhere in "
+        "the onset window, 0 outside it; -1 unknown",
         "approximate": "yes | no",
         "ongoing": "yes | no: its consequences still maintain the episode",
         "valence": "positive | negative | mixed | neutral | unknown",
         "role_change": "yes | no: an old or a new role is named",
+        "subject": "client | other | unknown: whose event it is",
+        "subject_ref": "the person's id when it is another person's event, else ''",
+        "role_effects": "number of the client's roles it started, ended or changed",
+        "client_role_change": "yes | no | unknown: the client's own role changed (the client's "
+        "event with a role named, or any recorded role effect); unknown when whose event it is "
+        "is not stated and no role effect is recorded",
         "people_count": "number of people involved",
+    },
+    "role_effect": {
+        "event_ref": "the event's id (join key to event.ref)",
+        "role": "partner | parent | carer | worker | student | homemaker | retiree | patient | "
+        "child_at_home | has_confidant | community_member | migrant | other",
+        "change": "started | ended | changed",
+        "type": "the event's type",
+        "subject": "client | other | unknown: whose event it is",
+        "near_onset": "yes | no | unknown: the event is inside the onset window",
+        "nearness": "the event's nearness rank (see event)",
     },
     "involvement": {
         "event_ref": "the event's id (join key to event.ref)",
@@ -119,6 +173,7 @@ FACT_FIELDS: dict[str, dict[str, str]] = {
         "near_onset": "yes | no | unknown: inside the profile's onset window",
         "relationship": "the person's relationship type",
         "ring": "the person's closeness ring; 9 when not placed",
+        "is_subject": "yes | no: the event is this person's own",
     },
     "summary": {
         "people": "number of people in the inventory",
@@ -180,16 +235,36 @@ def build_facts(graph: RelationshipGraph, params: FactParams | None = None) -> l
     window = (-params.window_before, params.window_after)
     facts: list[Fact] = [_client_fact(case)]
     event_counts: dict[str, int] = {}
+    own_events: dict[str, int] = {}
     for event in graph.events():
         offset = offsets.get(event.id)
         if offset is None:
-            shown, timing, near = UNKNOWN_OFFSET, "unknown", "unknown"
+            shown, timing = UNKNOWN_OFFSET, "unknown"
         else:
             shown, timing = offset, "known"
-            near = "yes" if window[0] <= offset <= window[1] else "no"
+        near, nearness = _nearness(offset, window)
+        relation = case.relation(event.id) or "unknown"
+        if near == "unknown" and relation == "at_onset":
+            near = "yes"  # "at onset" with the interval unstated is inside any window
         involved = graph.people_involved(event.id)
         change = event.role_change
         kind = str(event.type)
+        subject_ref = event.subject
+        if subject_ref is None:
+            subject = "unknown"
+        elif subject_ref == "client":
+            subject, subject_ref = "client", None
+        else:
+            subject = "other"
+            own_events[subject_ref] = own_events.get(subject_ref, 0) + 1
+        named_role = change is not None and bool(change.old or change.new)
+        effects = event.role_effects
+        if effects or (subject == "client" and named_role):
+            client_change = "yes"
+        elif subject == "unknown":
+            client_change = "unknown"
+        else:
+            client_change = "no"
         facts.append(
             {
                 "kind": "event",
@@ -198,14 +273,34 @@ def build_facts(graph: RelationshipGraph, params: FactParams | None = None) -> l
                 "type": kind,
                 "offset": shown,
                 "timing": timing,
+                "relation": relation,
                 "near_onset": near,
+                "nearness": nearness,
                 "approximate": tri(event.approximate),
                 "ongoing": tri(event.ongoing),
                 "valence": _WORDS.get(event.valence) or str(event.valence),
-                "role_change": tri(change is not None and bool(change.old or change.new)),
+                "role_change": tri(named_role),
+                "subject": subject,
+                "subject_ref": subject_ref or "",
+                "role_effects": len(effects),
+                "client_role_change": client_change,
                 "people_count": len(involved),
             }
         )
+        for i, effect in enumerate(effects):
+            facts.append(
+                {
+                    "kind": "role_effect",
+                    "id": f"role_effect:{event.id}:{i:02d}",
+                    "event_ref": event.id,
+                    "role": str(effect.role),
+                    "change": str(effect.change),
+                    "type": kind,
+                    "subject": subject,
+                    "near_onset": near,
+                    "nearness": nearness,
+                }
+            )
         for person in involved:
             event_counts[person.id] = event_counts.get(person.id, 0) + 1
             facts.append(
@@ -220,11 +315,18 @@ def build_facts(graph: RelationshipGraph, params: FactParams | None = None) -> l
                     "near_onset": near,
                     "relationship": str(person.relationship),
                     "ring": person.ring if person.ring is not None else UNPLACED_RING,
+                    "is_subject": tri(event.subject == person.id),
                 }
             )
     unmet_ties = engaged = 0
     for person in graph.people():
-        fact = _person_fact(person, offsets.get(person.id), event_counts.get(person.id, 0), window)
+        fact = _person_fact(
+            person,
+            offsets.get(person.id),
+            case.relation(person.id),
+            (event_counts.get(person.id, 0), own_events.get(person.id, 0)),
+            window,
+        )
         unmet_ties += fact["unmet_expectations"] > 0
         engaged += person.engagement is not None
         facts.append(fact)
@@ -262,22 +364,39 @@ def _client_fact(case: Case) -> Fact:
     net = case.network
     episode = case.episode
     risk = case.risk
+    prior = episode.prior_episodes
     fact: Fact = {
         "kind": "client",
         "id": "client",
         "ref": "client",
-        "population": str(case.population),
-        "diagnosis": str(case.diagnosis),
-        "format": str(case.format),
+        "population": _opt(case.population),
+        "diagnosis": _opt(case.diagnosis),
+        "format": _opt(case.format),
         "age": case.age or 0,
         "chronicity": _opt(episode.chronicity),
-        "prior_episodes": episode.prior_episodes,
+        "prior_episodes": UNKNOWN_COUNT if prior is None else prior,
+        "onset_known": tri(episode.onset_known()),
+        "onset_approximate": tri(episode.onset_approximate),
+        "course": _opt(episode.course),
+        "trait_recent_flare": tri(episode.longstanding_trait_recent_flare),
+        "routine_disrupted": tri(case.social_rhythm.routine_disrupted),
+        "sleep_disrupted": tri(case.social_rhythm.sleep_disrupted),
+        "comorbidity": UNKNOWN_COUNT if case.comorbidity is None else len(case.comorbidity),
+        "medical_illness": _stated(case.medical_illness),
+        "medication": _stated(case.medication),
+        "culture_matters": tri(None if case.culture is None else case.culture.matters),
+        "dilemma": tri(case.dilemma is not None),
         "mourns_pre_illness_self": tri(episode.mourns_pre_illness_self),
         "longstanding_isolation": tri(net.longstanding_isolation),
         "withdrew_since_onset": tri(net.withdrew_since_onset),
         "assertiveness": _opt(net.assertiveness),
         "social_skills_concerns": tri(net.social_skills_concerns),
         "suicidal_ideation": _opt(risk.suicidal_ideation),
+        "past_self_harm": tri(risk.past_self_harm),
+        "suicide_plan": tri(risk.plan),
+        "access_to_means": tri(risk.access_to_means),
+        "nondisclosure_concern": tri(risk.nondisclosure_concern),
+        "risk_screened": tri(risk.screened()),
         "psychosis": tri(risk.psychosis),
         "substance_misuse": tri(risk.substance_misuse),
     }
@@ -287,26 +406,50 @@ def _client_fact(case: Case) -> Fact:
     return fact
 
 
+def _stated(items: list[str] | None) -> str:
+    """yes when a list names something, no when it is given empty, unknown when left out."""
+    return "unknown" if items is None else tri(bool(items))
+
+
+def _nearness(offset: int | None, window: tuple[int, int]) -> tuple[str, int]:
+    """(near_onset, nearness rank) of an offset: see NEARNESS_BANDS."""
+    if offset is None:
+        return "unknown", -1
+    if not window[0] <= offset <= window[1]:
+        return "no", 0
+    distance = abs(offset)
+    for months, rank in NEARNESS_BANDS:
+        if distance <= months:
+            return "yes", rank
+    return "yes", 1
+
+
 def _person_fact(
-    person: Person, death: int | None, event_count: int, window: tuple[int, int]
+    person: Person,
+    death: int | None,
+    relation: str | None,
+    counts: tuple[int, int],
+    window: tuple[int, int],
 ) -> Fact:
-    """One person's fact; `death` is the death's offset (ignored unless deceased)."""
+    """One person's fact; `death` and `relation` place the death (ignored unless deceased);
+    `counts` are the events involving the person and those that are the person's own."""
     # Fields are read from the instance dict: attribute access on a pydantic model takes a slow
     # path (BaseModel defines __getattr__), and this runs once per person of every case.
     f = vars(person)
     status = f["status"]
     deceased = status is PersonStatus.DECEASED
     if not deceased:
-        death_near, death_timing = "no", "not_applicable"
-        death = None
-    elif death is None:
-        death_near, death_timing = "unknown", "unknown"
+        death_near, death_timing, death_rank = "no", "not_applicable", -1
+        death, relation = None, "not_applicable"
     else:
-        death_near = "yes" if window[0] <= death <= window[1] else "no"
-        death_timing = "known"
-    unmet = unmet_client = unmet_other = 0
+        death_near, death_rank = _nearness(death, window)
+        death_timing = "unknown" if death is None else "known"
+        relation = relation or "unknown"
+    unmet = unmet_client = unmet_other = unknown = 0
     for expectation in f["expectations"]:
-        if expectation.met is False:
+        if expectation.met is None:
+            unknown += 1
+        elif expectation.met is False:
             unmet += 1
             if expectation.holder == "client":
                 unmet_client += 1
@@ -324,6 +467,7 @@ def _person_fact(
         "ref": ident,
         "relationship": str(f["relationship"]),
         "ring": ring if ring is not None else UNPLACED_RING,
+        "ring_estimated": tri(f["ring_estimated"]),
         "ideal_ring": ideal if ideal is not None else UNPLACED_RING,
         "contact": words.get(contact) or str(contact),
         "support": words.get(support) or str(support),
@@ -334,19 +478,28 @@ def _person_fact(
         "contact_rank": _FREQUENCY_RANK[contact],
         "conflict_frequency": words.get(frequency) or str(frequency),
         "conflict_ending": words.get(ending) or str(ending),
+        "conflict_style": words.get(f["conflict_style"]) or str(f["conflict_style"]),
+        "gives_in": words.get(f["gives_in"]) or str(f["gives_in"]),
+        "resentment": words.get(f["resentment"]) or str(f["resentment"]),
+        "contact_stopped": tri(f["contact_stopped"]),
         "unmet_expectations": unmet,
+        "unknown_expectations": unknown,
         "unmet_client_expectations": unmet_client,
         "unmet_other_expectations": unmet_other,
         "engagement": "none" if engagement is None else str(engagement),
         "knows_about_depression": "unknown" if knows is None else ("yes" if knows else "no"),
         "who_should_change": words.get(who) or str(who),
         "change_at_onset": words.get(change) or str(change),
-        "status": str(status),
+        "status": words.get(status) or str(status),
         "death_offset": UNKNOWN_OFFSET if death is None else death,
         "death_near_onset": death_near,
         "death_timing": death_timing,
+        "death_relation": relation,
+        "death_nearness": death_rank,
+        "death_disclosed_late": tri(f["death_disclosed_late"]),
         "grief_signs": len(set(signs)),
-        "event_count": event_count,
+        "event_count": counts[0],
+        "own_events": counts[1],
     }
     fact.update(_NO_GRIEF)
     for sign in signs:

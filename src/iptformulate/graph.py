@@ -21,7 +21,7 @@ from .model.case import Case, LifeEvent, Person
 from .model.vocab import ChangeAtOnset, Level, PersonStatus
 
 CLIENT = "client"
-NodeKind = Literal["client", "person", "event", "role"]
+NodeKind = Literal["client", "person", "event", "role", "client_role"]
 EdgeKind = Literal["relationship", "involved_in", "left_role", "entered_role"]
 
 _SUPPORTIVE = {Level.MODERATE, Level.HIGH}
@@ -112,9 +112,17 @@ class RelationshipGraph:
                 ref=event.id,
                 type=str(event.type),
                 offset=case.offset(event.id),
+                relation=case.relation(event.id),
             )
             for person in self._involved[event.id]:
                 g.add_edge(person_node(person.id), node, key="involved_in", kind="involved_in")
+            if event.subject is not None:
+                whose = CLIENT if event.subject == CLIENT else person_node(event.subject)
+                g.add_edge(whose, node, key="subject_of", kind="subject_of")
+            for effect in event.role_effects:
+                role = role_node(f"client:{effect.role}")
+                g.add_node(role, kind="client_role", label=str(effect.role))
+                g.add_edge(node, role, key=f"role_{effect.change}", kind=f"role_{effect.change}")
             change = event.role_change
             if change is not None:
                 if change.old:
@@ -286,7 +294,7 @@ def _relationship_attrs(person: Person) -> dict[str, Any]:
         "engagement": _s(person.engagement),
         "knows_about_depression": person.knows_about_depression,
         "change_at_onset": _s(person.change_at_onset),
-        "status": str(person.status),
+        "status": _s(person.status),
     }
 
 

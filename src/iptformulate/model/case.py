@@ -11,21 +11,26 @@ import datetime as dt
 import unicodedata
 from collections.abc import Mapping
 from functools import partial
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
     PrivateAttr,
     model_validator,
 )
 
+from .upgrade import FORMAT_VERSION, upgrade_document
 from .vocab import (
     ChangeAtOnset,
     Chronicity,
+    ClientRole,
     ConflictEnding,
+    ConflictStyle,
+    Course,
     Diagnosis,
     DisputeEngagement,
     EventType,
@@ -39,8 +44,12 @@ from .vocab import (
     Population,
     ProblemArea,
     RelationshipType,
+    Resentment,
+    RoleEffectKind,
+    TimingRelation,
     TreatmentFormat,
     Valence,
+    WhoGivesIn,
     WhoShouldChange,
 )
 
@@ -59,6 +68,8 @@ Ident = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9]
 only, which is always in NFC."""
 
 Months = Annotated[int, Field(ge=-1200, le=1200)]
+MonthsBack = Annotated[int, Field(ge=0, le=1200)]
+TextList = Annotated[list[Text], Field(max_length=50)]
 
 
 class FieldProblem(ValueError):
@@ -86,15 +97,25 @@ class Episode(_Model):
     onset_date: dt.date | None = Field(
         default=None, description="Onset of the index episode as an ISO date."
     )
-    onset_months_before_intake: Annotated[int, Field(ge=0, le=1200)] | None = Field(
+    onset_months_before_intake: MonthsBack | None = Field(
         default=None, description="Onset given as months before intake, when no date is known."
+    )
+    onset_approximate: bool = Field(
+        default=False, description="The onset is an estimate ('about three months ago')."
     )
     intake_date: dt.date | None = Field(default=None, description="Date of the first session.")
     chronicity: Chronicity | None = Field(
         default=None, description="acute (< 6 months), subacute (6-24) or chronic (> 2 years)."
     )
-    prior_episodes: Annotated[int, Field(ge=0, le=100)] = Field(
-        default=0, description="Number of earlier depressive episodes."
+    prior_episodes: Annotated[int, Field(ge=0, le=100)] | None = Field(
+        default=None, description="Number of earlier depressive episodes; leave out when unknown."
+    )
+    course: Course | None = Field(
+        default=None, description="How the episode is running at intake (e.g. worsening)."
+    )
+    longstanding_trait_recent_flare: bool | None = Field(
+        default=None,
+        description="A lifelong difficulty (shyness, low mood) that flared up recently.",
     )
     mourns_pre_illness_self: bool | None = Field(
         default=None,
@@ -126,6 +147,18 @@ class Episode(_Model):
             )
         return self
 
+    def onset_before_intake(self) -> int | None:
+        """Months from onset to intake when the fields given say so."""
+        if self.onset_months_before_intake is not None:
+            return self.onset_months_before_intake
+        if self.onset_date is not None and self.intake_date is not None:
+            return _months_between(self.onset_date, self.intake_date)
+        return None
+
+    def onset_known(self) -> bool:
+        """Whether the case places the onset at all (as a date or against intake)."""
+        return self.onset_date is not None or self.onset_months_before_intake is not None
+
     def resolved_onset(self) -> dt.date | None:
         """Onset as a date when it can be known from the fields given."""
         if self.onset_date is not None:
@@ -144,11 +177,22 @@ class Expectation(_Model):
 
 
 class When(_Model):
-    """A point on the timeline: an ISO date, or a signed offset from onset in months."""
+    """A point on the timeline, written the way case notes date things: an ISO date, months
+    from onset, months before intake, or only its side of the onset ("before onset, interval
+    unknown"); any of them may be approximate."""
 
     date: dt.date | None = None
     months_from_onset: Months | None = Field(
         default=None, description="Negative before onset, positive after, 0 at onset."
+    )
+    months_before_intake: MonthsBack | None = Field(
+        default=None, description="How long before the first session ('six months before she was "
+        "seen'); placed against onset when the onset is known against intake too.",
+    )
+    relation_to_onset: TimingRelation | None = Field(
+        default=None,
+        description="before_onset, at_onset or after_onset when the interval is not known "
+        "('the depression followed the divorce').",
     )
     approximate: bool = False
 
@@ -163,6 +207,11 @@ class Person(_Model):
     ring: Annotated[int, Field(ge=1, le=4)] | None = Field(
         default=None, description="Closeness circle ring, 1 = closest."
     )
+    ring_estimated: bool | None = Field(
+        default=None,
+        description="True when the clinician estimated the ring from the narrative rather "
+        "than the client placing the person.",
+    )
     ideal_ring: Annotated[int, Field(ge=1, le=4)] | None = None
     contact: Frequency | None = None
     activities: Text | None = None
@@ -173,6 +222,18 @@ class Person(_Model):
     conflict: Level | None = None
     conflict_frequency: Frequency | None = None
     conflict_ending: ConflictEnding | None = None
+    conflict_style: ConflictStyle | None = Field(
+        default=None, description="open (rows), covert (unspoken, a cold war), both or none."
+    )
+    gives_in: WhoGivesIn | None = Field(
+        default=None, description="Who usually yields when they disagree."
+    )
+    resentment: Resentment | None = Field(
+        default=None, description="The client's resentment of the person: voiced, unvoiced, none."
+    )
+    contact_stopped: bool | None = Field(
+        default=None, description="They have stopped talking or seeing each other."
+    )
     expectations: list[Expectation] = Field(default_factory=list, max_length=50)
     engagement: DisputeEngagement | None = Field(
         default=None, description="Where a disagreement with this person stands."
@@ -181,8 +242,14 @@ class Person(_Model):
     desired_change: Text | None = None
     who_should_change: WhoShouldChange | None = None
     change_at_onset: ChangeAtOnset | None = None
-    status: PersonStatus = PersonStatus.ALIVE
+    status: PersonStatus | None = Field(
+        default=None, description="alive, deceased, estranged or relationship_ended; leave out "
+        "when not stated.",
+    )
     died: When | None = Field(default=None, description="When the person died.")
+    death_disclosed_late: bool | None = Field(
+        default=None, description="The client told of this death only later in treatment."
+    )
     grief_signs: list[GriefSign] = Field(
         default_factory=list, max_length=20, description="Observed grief reactions."
     )
@@ -212,16 +279,28 @@ class RoleChange(_Model):
     new: Text | None = None
 
 
-class LifeEvent(_Model):
-    """A dated life event of the timeline (reference §2.5)."""
+class RoleEffect(_Model):
+    """One of the client's roles that an event started, ended or changed (reference §3.3)."""
+
+    role: ClientRole
+    change: RoleEffectKind
+
+
+class LifeEvent(When):
+    """A life event of the timeline (reference §2.5), dated as `When` allows."""
 
     id: Ident
     type: EventType
-    date: dt.date | None = None
-    months_from_onset: Months | None = Field(
-        default=None, description="Negative before onset, positive after, 0 at onset."
+    subject: Ident | None = Field(
+        default=None,
+        description="Whose event it is: 'client', or the id of the person it happened to "
+        "(a spouse's stroke, a friend's emigration). Leave out when not stated.",
     )
-    approximate: bool = False
+    role_effects: list[RoleEffect] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Which of the client's roles the event started, ended or changed.",
+    )
     ongoing: bool = Field(
         default=False, description="The event's consequences still maintain the episode."
     )
@@ -247,24 +326,70 @@ class Network(_Model):
     attachment_notes: Text | None = None
 
 
+class SocialRhythm(_Model):
+    """Daily routine and sleep (IPSRT's social-rhythm work, reference §6)."""
+
+    routine_disrupted: bool | None = None
+    sleep_disrupted: bool | None = None
+    notes: Text | None = None
+
+
 class RiskScreen(_Model):
-    """Items that need clinical attention before IPT starts."""
+    """Items that need clinical attention before IPT starts; leave out what was not asked."""
 
     suicidal_ideation: Literal["none", "passive", "active"] | None = None
+    past_self_harm: bool | None = None
+    plan: bool | None = Field(default=None, description="A current plan to end their life.")
+    access_to_means: bool | None = None
+    nondisclosure_concern: bool | None = Field(
+        default=None, description="The clinician suspects risk is not being disclosed."
+    )
     psychosis: bool | None = None
     substance_misuse: bool | None = None
+
+    def screened(self) -> bool:
+        """Whether any risk item was recorded at all."""
+        return any(value is not None for value in vars(self).values())
+
+
+class Culture(_Model):
+    """Culture, religion and language, where the client says they matter."""
+
+    matters: bool | None = Field(
+        default=None, description="The client says these shape the problem or the treatment."
+    )
+    religion: Text | None = None
+    language: Text | None = None
+    notes: Text | None = None
+
+
+class Dilemma(_Model):
+    """The client is torn between two roles (e.g. worker and carer)."""
+
+    between: Annotated[list[ClientRole], Field(min_length=2, max_length=2)]
+    notes: Text | None = None
 
 
 class Case(_Model):
     """A client's interpersonal inventory: the whole input of a formulation."""
 
+    format_version: Literal[2] = Field(
+        default=FORMAT_VERSION,
+        description="The case format: 2. A file without it is read as format 1 and upgraded "
+        "in memory, with a notice of what was assumed (`iptformulate upgrade` rewrites it).",
+    )
     id: Ident
     age: Annotated[int, Field(ge=5, le=120)] | None = None
     age_group: Literal["child", "adolescent", "adult", "older_adult"] | None = None
-    population: Population = Population.ADULT
-    diagnosis: Diagnosis = Diagnosis.MAJOR_DEPRESSION
+    population: Population | None = Field(default=None, description="Leave out when not stated.")
+    diagnosis: Diagnosis | None = Field(default=None, description="Leave out when not stated.")
     severity: Severity | None = None
-    format: TreatmentFormat = TreatmentFormat.STANDARD
+    other_severities: list[Severity] = Field(
+        default_factory=list, max_length=10, description="Further scores (a second instrument)."
+    )
+    format: TreatmentFormat | None = Field(
+        default=None, description="The treatment format planned; leave out when not decided."
+    )
     patient_words: Text | None = Field(
         default=None, description="The patient's own words for the problem."
     )
@@ -274,9 +399,46 @@ class Case(_Model):
     network: Network = Field(default_factory=Network)
     importance: dict[ProblemArea, Importance] = Field(default_factory=dict)
     risk: RiskScreen = Field(default_factory=RiskScreen)
+    social_rhythm: SocialRhythm = Field(default_factory=SocialRhythm)
+    culture: Culture | None = None
+    dilemma: Dilemma | None = None
+    comorbidity: TextList | None = Field(
+        default=None, description="Other diagnoses; [] for none, leave out when not stated."
+    )
+    medical_illness: TextList | None = Field(
+        default=None, description="Physical illnesses; [] for none, leave out when not stated."
+    )
+    medication: TextList | None = Field(
+        default=None, description="Current medication; [] for none, leave out when not stated."
+    )
     notes: Text | None = None
 
     _offsets: dict[str, int | None] = PrivateAttr(default_factory=dict)
+    _relations: dict[str, str] = PrivateAttr(default_factory=dict)
+    _assumed: tuple[str, ...] = PrivateAttr(default=())
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _upgrade(cls, data: Any, handler: ModelWrapValidatorHandler[Case]) -> Case:
+        data, assumed = upgrade_document(data)
+        case = handler(data)
+        if assumed:
+            case._assumed = assumed
+        return case
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when the data are: how a case was read (`assumed`) is not part of it."""
+        if not isinstance(other, Case):
+            return NotImplemented
+        return type(self) is type(other) and self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]  # lists inside: never hashable
+
+    @property
+    def assumed(self) -> tuple[str, ...]:
+        """What was assumed to read an older-format file (empty for a format-2 case)."""
+        private = self.__pydantic_private__
+        return () if private is None else private["_assumed"]
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Case:
@@ -309,29 +471,49 @@ class Case(_Model):
                             f"a death of '{ref}' but that person's status is "
                             f"'{status[ref]}'; set status: deceased",
                         )
-        onset = self.episode.resolved_onset()
-        intake = self.episode.intake_date
-        offsets: dict[str, int | None] = {}
-        # Without a date the offset is months_from_onset as given: nothing to reconcile.
+        if "client" in status:
+            i = next(i for i, p in enumerate(people) if p.id == "client")
+            raise FieldProblem(
+                f"people[{i}].id", "the id 'client' is reserved for the client; choose another"
+            )
         for i, event in enumerate(events):
-            if event.date is None:
-                offsets[event.id] = event.months_from_onset
-            else:
-                offsets[event.id] = _offset(
-                    f"events[{i}]", event.date, event.months_from_onset, onset, intake
+            if event.subject not in (None, "client", *status):
+                raise FieldProblem(
+                    f"events[{i}].subject",
+                    f"unknown person '{event.subject}'; use 'client' or a person's id",
                 )
-        for i, person in enumerate(people):
-            died = person.died
-            if died is None:
-                continue
-            if died.date is None:
-                offsets[person.id] = died.months_from_onset
-            else:
-                offsets[person.id] = _offset(
-                    f"people[{i}].died", died.date, died.months_from_onset, onset, intake
-                )
+        episode = self.episode
+        onset, intake = episode.resolved_onset(), episode.intake_date
+        onset_back = episode.onset_before_intake()
+        offsets: dict[str, int | None] = {}
+        relations: dict[str, str] = {}
+        timed: list[tuple[str, str, When]] = [
+            (f"events[{i}]", e.id, e) for i, e in enumerate(events)
+        ]
+        timed += [(f"people[{i}].died", p.id, p.died) for i, p in enumerate(people) if p.died]
+        for where, ref, when in timed:
+            offset = _resolve(where, when, onset, intake, onset_back)
+            offsets[ref] = offset
+            relation = _relation(offset) if offset is not None else when.relation_to_onset
+            if offset is not None and when.relation_to_onset not in (None, relation):
+                if not (when.approximate and abs(offset) <= 1):
+                    raise FieldProblem(
+                        f"{where}.relation_to_onset",
+                        f"relation_to_onset is '{when.relation_to_onset}' but the timing given "
+                        f"places it {offset} months from onset; give one of them",
+                    )
+                relation = when.relation_to_onset
+            if relation is not None:
+                relations[ref] = str(relation)
         self._offsets = offsets
+        self._relations = relations
         return self
+
+    def relation(self, ref: str) -> str | None:
+        """before_onset, at_onset or after_onset for an event or death (None when unknown)."""
+        private = self.__pydantic_private__
+        relations = self._relations if private is None else private["_relations"]
+        return relations.get(ref)
 
     def offset(self, ref: str) -> int | None:
         """Months from onset of an event or of a person's death (None when unknown)."""
@@ -365,6 +547,34 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month + 1, min(day.day, 28))
 
 
+def _relation(offset: int) -> TimingRelation:
+    if offset < 0:
+        return TimingRelation.BEFORE_ONSET
+    return TimingRelation.AT_ONSET if offset == 0 else TimingRelation.AFTER_ONSET
+
+
+def _resolve(
+    where: str,
+    when: When,
+    onset: dt.date | None,
+    intake: dt.date | None,
+    onset_back: int | None,
+) -> int | None:
+    """Months from onset of one dated thing, from whichever of its timings can be placed;
+    timings given twice must agree within a month."""
+    months = when.months_from_onset
+    if when.months_before_intake is not None and onset_back is not None:
+        from_intake = onset_back - when.months_before_intake
+        if months is not None and abs(from_intake - months) > 1:
+            raise FieldProblem(
+                f"{where}.months_before_intake",
+                f"months_before_intake and months_from_onset disagree ({from_intake} vs {months} "
+                "months from onset); give one of them",
+            )
+        months = from_intake
+    return _offset(where, when.date, months, onset, intake)
+
+
 def _offset(
     where: str,
     when: dt.date | None,
@@ -381,13 +591,7 @@ def _offset(
     if when is None:
         return months
     if onset is None:
-        if months is not None:
-            return months
-        raise FieldProblem(
-            f"{where}.date",
-            "a date needs the onset as a date (episode.onset_date, or intake_date with "
-            "onset_months_before_intake); or give months_from_onset instead",
-        )
+        return months  # a date with the onset unknown: the interval is unknown too
     computed = _months_between(onset, when)
     if months is not None and abs(computed - months) > 1:
         raise FieldProblem(

@@ -19,6 +19,7 @@ class Population(Vocab):
     ADOLESCENT = "adolescent"
     OLDER_ADULT = "older_adult"
     PERINATAL = "perinatal"
+    OTHER = "other"
 
 
 class Diagnosis(Vocab):
@@ -35,6 +36,10 @@ class TreatmentFormat(Vocab):
     BRIEF = "brief"
     GROUP = "group"
     MAINTENANCE = "maintenance"
+    IPSRT = "ipsrt"  # interpersonal and social rhythm therapy, bipolar disorder
+    INPATIENT = "inpatient"
+    COMBINED = "combined"  # group and individual sessions together
+    FORTNIGHTLY = "fortnightly"  # sessions every two weeks
 
 
 class Instrument(Vocab):
@@ -67,6 +72,10 @@ class RelationshipType(Vocab):
     TEACHER = "teacher"
     NEIGHBOUR = "neighbour"
     CLINICIAN = "clinician"
+    IN_LAW = "in_law"
+    EMPLOYEE = "employee"  # someone who works for the client
+    COMMUNITY_GROUP = "community_group"  # a congregation, club or support group as a whole
+    UNKNOWN = "unknown"  # the narrative does not say how they are related
     OTHER = "other"
 
 
@@ -123,6 +132,8 @@ class ChangeAtOnset(Vocab):
     STARTED = "started"
     ENDED = "ended"
     LOST_CONTACT = "lost_contact"
+    LESS_CONTACT = "less_contact"  # still in touch, but less than before
+    CHANGED_IN_KIND = "changed_in_kind"  # e.g. from partner to patient and carer
 
 
 class PersonStatus(Vocab):
@@ -175,6 +186,73 @@ class Level3(Vocab):
     HIGH = "high"
 
 
+class ConflictStyle(Vocab):
+    """How disagreement with the person shows (reference §3.2: disputes may be open or hidden)."""
+
+    OPEN = "open"  # arguments, rows, raised voices
+    COVERT = "covert"  # unspoken: resentment, withdrawal, silence, a cold war
+    BOTH = "both"
+    NONE = "none"
+
+
+class WhoGivesIn(Vocab):
+    """Who usually yields when the two disagree."""
+
+    CLIENT = "client"
+    OTHER = "other"
+    BOTH = "both"  # it varies
+    NEITHER = "neither"
+
+
+class Resentment(Vocab):
+    """Whether the client resents the person, and whether it is said."""
+
+    VOICED = "voiced"
+    UNVOICED = "unvoiced"
+    NONE = "none"
+
+
+class TimingRelation(Vocab):
+    """Where an event stands against the onset when the interval is not known."""
+
+    BEFORE_ONSET = "before_onset"
+    AT_ONSET = "at_onset"  # within about a month of it
+    AFTER_ONSET = "after_onset"
+
+
+class ClientRole(Vocab):
+    """A social role of the client's that an event can start, end or change (reference §3.3)."""
+
+    PARTNER = "partner"
+    PARENT = "parent"
+    CARER = "carer"
+    WORKER = "worker"
+    STUDENT = "student"
+    HOMEMAKER = "homemaker"
+    RETIREE = "retiree"
+    PATIENT = "patient"  # the sick role
+    CHILD_AT_HOME = "child_at_home"
+    HAS_CONFIDANT = "has_confidant"
+    COMMUNITY_MEMBER = "community_member"
+    MIGRANT = "migrant"
+    OTHER = "other"
+
+
+class RoleEffectKind(Vocab):
+    STARTED = "started"
+    ENDED = "ended"
+    CHANGED = "changed"
+
+
+class Course(Vocab):
+    """How the index episode is running at intake."""
+
+    WORSENING = "worsening"
+    STABLE = "stable"
+    IMPROVING = "improving"
+    FLUCTUATING = "fluctuating"
+
+
 class ProblemArea(Vocab):
     """Canonical problem-area ids (reference §1.1); profiles map them to display labels."""
 
@@ -204,6 +282,9 @@ GriefSign = Literal[
     "idealisation",
     "anniversary_reaction",
     "lacks_support_in_grief",
+    "anger_at_living",
+    "continuing_bonds",
+    "suicidal_ideation_since_death",
 ]
 """Observed grief reactions (reference §3.1), recorded per deceased person."""
 
