@@ -44,7 +44,7 @@ def test_example_case_is_valid() -> None:
     case = Case.model_validate(yaml.safe_load(block))
     # died six months before intake, four months before intake the episode began
     assert case.offset("mother") == -2
-    assert case.format_version == 2 and case.assumed == ()
+    assert case.format_version == 2 and case.assumed == []
     assert case.relation("ev-hours") == "after_onset"
 
 

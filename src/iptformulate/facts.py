@@ -505,3 +505,65 @@ def _person_fact(
     for sign in signs:
         fact[sign] = "yes"
     return fact
+
+
+_CLIENT_PATHS = {
+    "prior_episodes": "episode.prior_episodes",
+    "chronicity": "episode.chronicity",
+    "course": "episode.course",
+    "mourns_pre_illness_self": "episode.mourns_pre_illness_self",
+    "trait_recent_flare": "episode.longstanding_trait_recent_flare",
+    "onset_known": "episode.onset",
+    "longstanding_isolation": "network.longstanding_isolation",
+    "withdrew_since_onset": "network.withdrew_since_onset",
+    "assertiveness": "network.assertiveness",
+    "social_skills_concerns": "network.social_skills_concerns",
+    "routine_disrupted": "social_rhythm.routine_disrupted",
+    "sleep_disrupted": "social_rhythm.sleep_disrupted",
+    "culture_matters": "culture.matters",
+    "suicidal_ideation": "risk.suicidal_ideation",
+    "past_self_harm": "risk.past_self_harm",
+    "suicide_plan": "risk.plan",
+    "access_to_means": "risk.access_to_means",
+    "nondisclosure_concern": "risk.nondisclosure_concern",
+    "psychosis": "risk.psychosis",
+    "substance_misuse": "risk.substance_misuse",
+}
+_PERSON_PATHS = {
+    "conflict_rank": "conflict",
+    "support_rank": "support",
+    "contact_rank": "contact",
+    "unmet_expectations": "expectations.met",
+    "unmet_client_expectations": "expectations.met",
+    "unmet_other_expectations": "expectations.met",
+    "death_offset": "died",
+    "death_timing": "died",
+    "death_near_onset": "died",
+    "death_relation": "died",
+    "death_nearness": "died",
+}
+_TIMING_FIELDS = frozenset({"offset", "timing", "near_onset", "nearness", "relation"})
+
+
+def case_path(fact: Fact, field: str) -> str:
+    """Where in the case a fact's field comes from (`people[sam].support`), to name what to ask."""
+    kind = fact["kind"]
+    if kind == "client":
+        if field.startswith("importance_"):
+            return f"importance.{field.removeprefix('importance_')}"
+        return _CLIENT_PATHS.get(field, field)
+    if kind == "person":
+        return f"people[{fact['ref']}].{_PERSON_PATHS.get(field, field)}"
+    if kind == "event":
+        if field in _TIMING_FIELDS:
+            return f"events[{fact['ref']}].timing"
+        if field == "client_role_change":
+            return f"events[{fact['ref']}].subject"
+        return f"events[{fact['ref']}].{field}"
+    if kind == "involvement":
+        if field in ("ring", "relationship"):
+            return f"people[{fact['person_ref']}].{field}"
+        return f"events[{fact['event_ref']}].timing"
+    if kind == "role_effect":
+        return f"events[{fact['event_ref']}].{'timing' if field in _TIMING_FIELDS else field}"
+    return f"{kind}.{field}"

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .engine import get_engine
 from .engine.durable_engine import available as durable_available
+from .engine.open_world import open_rules
 from .facts import FactParams, build_facts
 from .formulation.build import build
 from .formulation.model import Formulation
@@ -97,6 +98,7 @@ def formulate(
         engine=engine.name,
         fallback=opts.engine == "auto" and not durable_available(),
         options=recorded,
+        open_fields=open_rules(cpack, facts, findings),
     )
 
 

@@ -17,7 +17,7 @@ from typing import Any, Literal, NamedTuple, cast
 
 from .._version import __version__
 from ..engine.base import Finding
-from ..facts import FACTS_VERSION, Fact
+from ..facts import FACTS_VERSION, Fact, case_path
 from ..model.case import Case, LifeEvent
 from ..model.vocab import ProblemArea
 from ..rulepack.load import RulePack
@@ -41,6 +41,7 @@ from .model import (
     SessionPlan,
     StatementSlot,
     TechniqueOut,
+    Unknown,
     Warning_,
     trusted,
 )
@@ -283,6 +284,7 @@ def build(
     engine: str,
     fallback: bool,
     options: Mapping[str, str | int | float | bool],
+    open_fields: Mapping[tuple[str, str], tuple[str, ...]] | None = None,
 ) -> Formulation:
     ctx = _Context(case, facts, pack, profile)
     policy = ctx.prepared.policy
@@ -356,6 +358,7 @@ def build(
             "plan": plan,
             "statement": statement,
             "warnings": _warnings(ctx, fallback, engine),
+            "unknowns": _unknowns(ctx, open_fields or {}),
             "provenance": _provenance(pack, profile, engine, options),
             "override": None,
         },
@@ -633,6 +636,23 @@ def _link_phrase(ctx: _Context, bounds: Sequence[Bound], data: catalogue.Stateme
     return ""
 
 
+def _unknowns(
+    ctx: _Context, open_fields: Mapping[tuple[str, str], tuple[str, ...]]
+) -> list[Unknown]:
+    """The open fields, by the case path they come from, with the rules and areas they bear on."""
+    area_of = {r.code: r.area for r in ctx.pack.rules}
+    by_path: dict[str, set[str]] = {}
+    for (fact_id, field), codes in open_fields.items():
+        fact = ctx.facts.get(fact_id)
+        if fact is not None:
+            by_path.setdefault(case_path(fact, field), set()).update(codes)
+    out = []
+    for path, found in sorted(by_path.items()):
+        areas = sorted({area_of[c] for c in found if c in area_of}, key=AREA_ORDER.__getitem__)
+        out.append(trusted(Unknown, {"path": path, "rules": sorted(found), "areas": areas}))
+    return out
+
+
 def _is_death_or_event(fact: Fact) -> bool:
     kind = fact["kind"]
     return kind in ("event", "involvement") or (
@@ -649,6 +669,8 @@ _DECISION = _warning("decision_support", DECISION_SUPPORT)
 _PSYCHOSIS = _warning("risk", "Psychotic symptoms are recorded: IPT alone may not fit; review "
                       "the treatment plan.")  # fmt: skip
 _SUBSTANCE = _warning("risk", "Substance misuse is recorded: assess it before starting IPT.")
+_NO_RISK_SCREEN = _warning("risk", "No risk screen is recorded (suicidal ideation, past "
+                           "self-harm, plan, means): screen before IPT starts.")  # fmt: skip
 _NO_PEOPLE = _warning("missing_data", "No people are recorded: the inventory is empty, so no "
                       "area can be judged.")  # fmt: skip
 _NO_ISOLATION = _warning("missing_data", "Whether the client was isolated before the episode "
@@ -668,10 +690,29 @@ def _warnings(ctx: _Context, fallback: bool, engine: str) -> list[Warning_]:
                 "manage risk before and during IPT.",
             )
         )
+    if not risk.screened():
+        out.append(_NO_RISK_SCREEN)
+    for flag, text in (
+        (risk.past_self_harm, "Past self-harm is recorded"),
+        (risk.plan, "A current suicide plan is recorded"),
+        (risk.access_to_means, "Access to means is recorded"),
+        (risk.nondisclosure_concern, "The clinician suspects risk is not being disclosed"),
+    ):
+        if flag:
+            out.append(_warning("risk", f"{text}: assess and manage risk before and during IPT."))
     if risk.psychosis:
         out.append(_PSYCHOSIS)
     if risk.substance_misuse:
         out.append(_SUBSTANCE)
+    if case.assumed:
+        out.append(
+            _warning(
+                "missing_data",
+                "This case is in format 1, read with these assumptions: "
+                + "; ".join(case.assumed)
+                + ". Check them (`iptformulate upgrade` writes them into the file).",
+            )
+        )
     if not case.people:
         out.append(_NO_PEOPLE)
     unplaced = [p.id for p in case.people if p.ring is None]

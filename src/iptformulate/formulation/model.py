@@ -175,6 +175,14 @@ class Warning_(_Out):
     text: str
 
 
+class Unknown(_Out):
+    """A field the case leaves unknown that could change the formulation if it were known."""
+
+    path: str = Field(description="Where in the case: `people[sam].support`, `episode.onset`.")
+    rules: list[str] = Field(description="Rules that could fire if it were known.")
+    areas: list[AreaId] = Field(description="The areas those rules bear on.")
+
+
 class Provenance(_Out):
     library_version: str
     profile: str
@@ -205,6 +213,10 @@ class Formulation(_Out):
     plan: SessionPlan
     statement: PatientStatement
     warnings: list[Warning_]
+    unknowns: list[Unknown] = Field(
+        default_factory=list,
+        description="Ask next: what the case leaves unknown that the rules would read.",
+    )
     provenance: Provenance
     override: Override | None = None
 

@@ -18,7 +18,6 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    ModelWrapValidatorHandler,
     PrivateAttr,
     model_validator,
 )
@@ -412,33 +411,20 @@ class Case(_Model):
         default=None, description="Current medication; [] for none, leave out when not stated."
     )
     notes: Text | None = None
+    assumed: TextList = Field(
+        default_factory=list,
+        description="What reading an older format assumed (filled in when a format-1 file is "
+        "read, and written by `iptformulate upgrade`); the formulation warns until a clinician "
+        "has checked the values and emptied the list.",
+    )
 
     _offsets: dict[str, int | None] = PrivateAttr(default_factory=dict)
     _relations: dict[str, str] = PrivateAttr(default_factory=dict)
-    _assumed: tuple[str, ...] = PrivateAttr(default=())
 
-    @model_validator(mode="wrap")
+    @model_validator(mode="before")
     @classmethod
-    def _upgrade(cls, data: Any, handler: ModelWrapValidatorHandler[Case]) -> Case:
-        data, assumed = upgrade_document(data)
-        case = handler(data)
-        if assumed:
-            case._assumed = assumed
-        return case
-
-    def __eq__(self, other: object) -> bool:
-        """Equal when the data are: how a case was read (`assumed`) is not part of it."""
-        if not isinstance(other, Case):
-            return NotImplemented
-        return type(self) is type(other) and self.__dict__ == other.__dict__
-
-    __hash__ = None  # type: ignore[assignment]  # lists inside: never hashable
-
-    @property
-    def assumed(self) -> tuple[str, ...]:
-        """What was assumed to read an older-format file (empty for a format-2 case)."""
-        private = self.__pydantic_private__
-        return () if private is None else private["_assumed"]
+    def _upgrade(cls, data: Any) -> Any:
+        return upgrade_document(data)
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Case:
@@ -477,7 +463,8 @@ class Case(_Model):
                 f"people[{i}].id", "the id 'client' is reserved for the client; choose another"
             )
         for i, event in enumerate(events):
-            if event.subject not in (None, "client", *status):
+            subject = event.subject
+            if subject is not None and subject != "client" and subject not in status:
                 raise FieldProblem(
                     f"events[{i}].subject",
                     f"unknown person '{event.subject}'; use 'client' or a person's id",

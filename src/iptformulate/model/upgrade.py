@@ -23,14 +23,14 @@ _CASE_DEFAULTS = (
 """Format 1's defaults for the case itself, in the order they are reported."""
 
 
-def upgrade_document(data: Any) -> tuple[Any, tuple[str, ...]]:
-    """A format-1 case mapping as format 2, and what was assumed to make it so.
+def upgrade_document(data: Any) -> Any:
+    """A format-1 case mapping as format 2, with what was assumed listed in `assumed`.
 
     Anything that is not a format-1 mapping (format 2, another version, not a mapping) is
     returned as it is, for validation to accept or refuse; the input is never changed.
     """
     if not isinstance(data, Mapping) or "format_version" in data:
-        return data, ()
+        return data
     out = dict(data)
     out["format_version"] = FORMAT_VERSION
     assumed: list[str] = []
@@ -58,7 +58,9 @@ def upgrade_document(data: Any) -> tuple[Any, tuple[str, ...]]:
         out["people"] = upgraded
         if alive:
             assumed.append(f"status: alive for {len(alive)} people")
-    return out, tuple(assumed)
+    if assumed:
+        out["assumed"] = assumed
+    return out
 
 
 __all__ = ["FORMAT_VERSION", "upgrade_document"]

@@ -18,6 +18,7 @@ from .text import (
     ordered_warnings,
     secondary,
     subtype_text,
+    unknown_lines,
     words,
 )
 
@@ -218,6 +219,7 @@ def render(f: Formulation) -> str:
         _bars(f),
         _list("Why this focus", f.focus.reasons),
         _list("Ask next", f.focus.ask_next),
+        _list("Not recorded, and read by the rules", unknown_lines(f)),
         "<h4>Areas</h4>" + "".join(_area(r) for r in f.areas.values()),
         _techniques(f),
         _plan(f),

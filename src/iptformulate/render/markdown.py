@@ -17,6 +17,7 @@ from .text import (
     focus_line,
     ordered_warnings,
     secondary,
+    unknown_lines,
     words,
 )
 
@@ -112,6 +113,10 @@ def _focus(f: Formulation) -> list[str]:
     if focus.ask_next:
         lines += ["", "**Ask next:**", ""]
         lines += [f"- {escape(q)}" for q in focus.ask_next]
+    unknown = unknown_lines(f)
+    if unknown:
+        lines += ["", "**Not recorded, and read by the rules:**", ""]
+        lines += [f"- {escape(line)}" for line in unknown]
     lines.append("")
     return lines
 

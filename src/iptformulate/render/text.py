@@ -104,6 +104,15 @@ def ordered_warnings(f: Formulation) -> list[Warning_]:
     return sorted(rest, key=lambda w: _WARNING_ORDER.get(w.kind, 9))
 
 
+def unknown_lines(f: Formulation) -> list[str]:
+    """One line per unknown the rules would read: where in the case, and what it could change."""
+    return [
+        f"{u.path}: could change {', '.join(area_label(f, a) for a in u.areas)} "
+        f"({', '.join(u.rules)})"
+        for u in f.unknowns
+    ]
+
+
 def decision_support(f: Formulation) -> str:
     """The decision-support notice of this formulation, or the library's default wording."""
     for w in f.warnings:
@@ -162,6 +171,9 @@ def render(f: Formulation) -> str:
             lines.extend(_wrap(reason, "  - ", "    "))
     if f.focus.ask_next:
         lines.extend(_wrap("; ".join(f.focus.ask_next[:2]), "Ask next: ", "  "))
+    unknown = unknown_lines(f)
+    if unknown:
+        lines.extend(_wrap("; ".join(unknown[:3]), "Not recorded: ", "  "))
 
     names = _unique(t.name for t in f.techniques)[:_MAX_TECHNIQUES]
     if names:

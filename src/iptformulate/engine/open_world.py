@@ -1,0 +1,120 @@
+"""Which unknowns could change the result: rules that did not fire but would have, had an
+unknown field been known.
+
+Each rule that did not fire is tried again on the facts with every unknown value (`unknown`,
+`-1`, an unplaced ring, an unknown offset) taken as able to satisfy any condition on it. A rule
+that then fires on some fact, thanks to at least one such field, names those fields: they are
+what to ask next. Joins between patterns are not re-checked (an over-report, never a miss), and
+rules that read derived candidates are left out (they follow from the others).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from ..facts import UNKNOWN_COUNT, UNKNOWN_OFFSET, UNPLACED_RING, Fact
+from ..rulepack.compile import CompiledPack, CompiledPattern, Cond
+from .base import Finding
+
+Open = tuple[str, str]  # (fact id, field)
+
+_UNMET = frozenset({"unmet_expectations", "unmet_client_expectations", "unmet_other_expectations"})
+
+
+def is_unknown(fact: Fact, field: str) -> bool:
+    """Whether a fact's field holds the 'not stated' value of its type."""
+    value = fact.get(field)
+    if field in _UNMET:
+        return int(fact.get("unknown_expectations", 0)) > 0
+    if value == "unknown" or value == UNKNOWN_OFFSET:
+        return True
+    if field in ("ring", "ideal_ring"):
+        return value == UNPLACED_RING
+    return value == UNKNOWN_COUNT and isinstance(value, int)
+
+
+def _test(fact: Fact, cond: Cond, opened: list[str]) -> bool:
+    field, op, value = cond
+    if field not in fact:
+        return False
+    if is_unknown(fact, field):
+        opened.append(field)
+        return True
+    have = fact[field]
+    try:
+        if op == "eq":
+            return bool(have == value)
+        if op == "neq":
+            return bool(have != value)
+        if op == "in":
+            return have in value
+        if op == "not_in":
+            return have not in value
+        if op == "lt":
+            return bool(have < value)
+        if op == "lte":
+            return bool(have <= value)
+        if op == "gt":
+            return bool(have > value)
+        if op == "gte":
+            return bool(have >= value)
+    except TypeError:
+        return False
+    return False
+
+
+def _admits(pattern: CompiledPattern, fact: Fact) -> list[str] | None:
+    """The unknown fields the pattern needed to admit the fact; None if it cannot."""
+    opened: list[str] = []
+    if not all(_test(fact, cond, opened) for cond in pattern.conds):
+        return None
+    if pattern.anys:
+        best: list[str] | None = None
+        for alternative in pattern.anys:
+            extra: list[str] = []
+            if all(_test(fact, cond, extra) for cond in alternative) and (
+                best is None or len(extra) < len(best)
+            ):
+                best = extra
+        if best is None:
+            return None
+        opened += best
+    return opened
+
+
+def open_rules(
+    pack: CompiledPack, facts: Sequence[Fact], findings: Iterable[Finding]
+) -> dict[Open, tuple[str, ...]]:
+    """(fact id, field) -> codes of the rules that could fire if that field were known.
+
+    Core rules are always tried; supporting and sub-type rules only for an area whose core
+    already fired (elsewhere they could not change the result)."""
+    findings = list(findings)
+    fired = {f.code for f in findings}
+    cored = {f.area for f in findings if f.effect == "core"}
+    by_kind: dict[str, list[Fact]] = {}
+    for fact in facts:
+        by_kind.setdefault(str(fact["kind"]), []).append(fact)
+    out: dict[Open, set[str]] = {}
+    for rule in pack.rules:
+        if rule.code in fired or rule.reads_derived or rule.effect == "against":
+            continue
+        if rule.effect != "core" and rule.area not in cored:
+            continue
+        needed: list[Open] = []
+        possible = True
+        for pattern in rule.patterns:
+            admitted = [(f, _admits(pattern, f)) for f in by_kind.get(pattern.kind, ())]
+            admitted = [(f, o) for f, o in admitted if o is not None]
+            if not admitted:
+                possible = False
+                break
+            needed += [(str(f["id"]), field) for f, o in admitted for field in o or ()]
+        if possible and needed:
+            for key in needed:
+                out.setdefault(key, set()).add(rule.code)
+    return {key: tuple(sorted(codes)) for key, codes in sorted(out.items())}
+
+
+__all__ = ["is_unknown", "open_rules"]
+
