@@ -15,6 +15,7 @@ STAGE = {
 }  # fmt: skip
 WIRING = {
     "pipeline", "cli", "authoring", "__init__", "__main__", "evaluate_cli", "batch", "batch_cli",
+    "case_cli",
 }  # fmt: skip
 
 

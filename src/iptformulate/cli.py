@@ -98,6 +98,9 @@ def _parser() -> argparse.ArgumentParser:
     from .batch_cli import add_parser as add_batch
 
     add_batch(sub)
+    from .case_cli import add_parsers as add_case_commands
+
+    add_case_commands(sub)
     return parser
 
 
@@ -124,6 +127,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .batch_cli import run as batch
 
             return batch(args)
+        if args.command in ("validate", "upgrade"):
+            from .case_cli import run_upgrade, run_validate
+
+            return run_validate(args) if args.command == "validate" else run_upgrade(args)
         return _rules(args)
     except IPTFormulateError as exc:
         print(f"error: {exc}", file=sys.stderr)
