@@ -218,11 +218,12 @@ def test_scores_in_range_and_focus_is_present(case: Case, profile: str) -> None:
 @PROPERTY_SETTINGS
 @given(case=cases())
 def test_deficits_never_primary_when_another_area_is_present(case: Case) -> None:
+    """F3 is a focus rule: deficits may be present beside another area (IPARS rates each area's
+    presence on its own), but it is chosen only when nothing else is."""
     f = formulate(case, profile="classic")
     others = [a for a, r in f.areas.items() if r.present and a != "interpersonal_deficits"]
     if others:
         assert f.focus.primary != "interpersonal_deficits"
-        assert not f.areas["interpersonal_deficits"].present
 
 
 @PROPERTY_SETTINGS

@@ -46,7 +46,8 @@ SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[Healt
 def _reference_score(
     area: str, findings: Sequence[Finding], threshold: float, values: dict[str, str]
 ) -> AreaScore:
-    """The noisy-OR written plainly (the implementation before it was made fast)."""
+    """The noisy-OR over sources written plainly: each finding is about its first person, else
+    its first event, else its rule; each source counts with its strongest weight."""
 
     def weights(fs: Sequence[Finding]) -> dict[str, float]:
         out: dict[str, float] = {}
@@ -65,7 +66,12 @@ def _reference_score(
     support = tuple(f for f in mine if f.effect == "support")
     against = tuple(f for f in mine if f.effect == "against")
     votes = tuple(f for f in mine if f.effect == "subtype")
-    positive = 1.0 - product(list(weights(core + support).values()))
+    sources: dict[str, float] = {}
+    for f in core + support:
+        ids = sorted(fact_id for _, fact_id in f.evidence)
+        key = ids[0] if ids else f"rule:{f.code}"
+        sources[key] = max(sources.get(key, 0.0), f.weight)
+    positive = 1.0 - product(list(sources.values()))
     negative = weights(against)
     excluded = any(w >= 1.0 for w in negative.values())
     score = round(max(0.0, min(1.0, positive * product(list(negative.values())))), 4)

@@ -47,6 +47,8 @@ def _rename(case: Case, new_ids: list[str]) -> Case:
     for event in doc["events"]:
         event["id"] = table[event["id"]]
         event["people"] = [table[ref] for ref in event["people"]]
+        if event.get("subject") not in (None, "client"):
+            event["subject"] = table[event["subject"]]
     return Case.model_validate(doc)
 
 

@@ -38,9 +38,6 @@ KNOWN_FOCUS_DISAGREEMENTS = {
     "and was not isolated before: F9 excludes deficits. No other area reaches presence.",
     "v030": "Gold (inferred) is deficits with transition; the encoding leaves long-standing "
     "isolation unknown and the panic attack is not a role change, so neither area is present.",
-    "v031": "Gold (inferred, sparse) is grief; the end of the long caregiving role is dated "
-    "with the husband's death and scores higher as a transition, so grief is secondary. The "
-    "vignette's own note names the caregiving transition as a plausible alternative focus.",
 }
 
 

@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from .engine import EngineName
 
 
+_EFFECT = {"role": "other", "change": "changed"}
+
+
 @lru_cache(maxsize=1)
 def fact_defaults() -> dict[str, Fact]:
     """The facts of a minimal inventory: one person in one event, nothing else recorded."""
@@ -31,12 +34,17 @@ def fact_defaults() -> dict[str, Fact]:
         {
             "id": "defaults",
             "people": [{"id": "x", "name": "x", "relationship": "other"}],
-            "events": [{"id": "y", "type": "other", "people": ["x"]}],
+            "events": [
+                {"id": "y", "type": "other", "people": ["x"]},
+                {"id": "z", "type": "other", "role_effects": [_EFFECT]},
+            ],
         }
     )
     out: dict[str, Fact] = {}
-    for fact in build_facts(RelationshipGraph(case)):
-        out[str(fact["kind"])] = fact
+    for fact in build_facts(RelationshipGraph(case)):  # sorted by id: event y before event z
+        out.setdefault(str(fact["kind"]), fact)
+    # nothing unknown unless a fixture says so: the counts of unplaced, unasked and undated
+    out["summary"].update(unplaced=0, confidant_unknown=0, undated_events=0)
     out["candidate"] = {"kind": "candidate", "id": "", "area": "grief", "rule": "GR000"}
     return out
 

@@ -16,7 +16,17 @@ from typing import Any, get_args
 
 from .graph import RelationshipGraph
 from .model.case import Case, Person
-from .model.vocab import Frequency, GriefSign, Level, PersonStatus, ProblemArea, Vocab
+from .model.vocab import (
+    ConflictStyle,
+    Frequency,
+    GriefSign,
+    Level,
+    PersonStatus,
+    ProblemArea,
+    Resentment,
+    Vocab,
+    WhoGivesIn,
+)
 
 FACTS_VERSION = 2
 UNKNOWN_OFFSET = 9999  # sorts after every real offset, so window tests never match it
@@ -113,6 +123,8 @@ FACT_FIELDS: dict[str, dict[str, str]] = {
         "contact_stopped": "yes | no | unknown: they stopped talking or seeing each other",
         "unmet_expectations": "count of expectations (either side) marked not met",
         "unknown_expectations": "count of expectations whose met is not recorded",
+        "covert_signs": "how many signs of an unspoken struggle are recorded: covert conflict "
+        "style, unvoiced resentment, the client giving in, contact stopped",
         "unmet_client_expectations": "count of the client's expectations not met",
         "unmet_other_expectations": "count of the other person's expectations not met",
         "engagement": "negotiating | stopped_talking | ending | none",
@@ -152,6 +164,10 @@ FACT_FIELDS: dict[str, dict[str, str]] = {
         "client_role_change": "yes | no | unknown: the client's own role changed (the client's "
         "event with a role named, or any recorded role effect); unknown when whose event it is "
         "is not stated and no role effect is recorded",
+        "own_change": "yes | no | unknown: a change in the client's own life (the client's event, "
+        "or another person's with a recorded role effect on the client); unknown when whose "
+        "event it is is not stated",
+        "involves_deceased": "yes | no: a person involved in the event has died",
         "people_count": "number of people involved",
     },
     "role_effect": {
@@ -171,6 +187,7 @@ FACT_FIELDS: dict[str, dict[str, str]] = {
         "offset": "the event's offset from onset; 9999 when unknown",
         "timing": "known | unknown",
         "near_onset": "yes | no | unknown: inside the profile's onset window",
+        "nearness": "the event's nearness rank (see event)",
         "relationship": "the person's relationship type",
         "ring": "the person's closeness ring; 9 when not placed",
         "is_subject": "yes | no: the event is this person's own",
@@ -193,10 +210,16 @@ FACT_FIELDS: dict[str, dict[str, str]] = {
         "worsened_ties_at_onset": "relationships that worsened around onset",
         "unmet_expectation_ties": "people with at least one unmet expectation",
         "disputes_engaged": "people with a recorded dispute engagement",
+        "unplaced": "people with no closeness ring (close_ties may be undercounted)",
+        "confidant_unknown": "people for whom confiding is not recorded (confidants may be "
+        "undercounted)",
+        "undated_events": "events whose distance from onset is unknown (events_near_onset may "
+        "be undercounted)",
     },
 }
 
 
+_COVERT_STYLES = (ConflictStyle.COVERT, ConflictStyle.BOTH)
 _LEVELS = (Level.NONE, Level.LOW, Level.MODERATE, Level.HIGH)
 _FREQUENCIES = (
     Frequency.NEVER,
@@ -236,6 +259,7 @@ def build_facts(graph: RelationshipGraph, params: FactParams | None = None) -> l
     facts: list[Fact] = [_client_fact(case)]
     event_counts: dict[str, int] = {}
     own_events: dict[str, int] = {}
+    undated = 0
     for event in graph.events():
         offset = offsets.get(event.id)
         if offset is None:
@@ -245,7 +269,8 @@ def build_facts(graph: RelationshipGraph, params: FactParams | None = None) -> l
         near, nearness = _nearness(offset, window)
         relation = case.relation(event.id) or "unknown"
         if near == "unknown" and relation == "at_onset":
-            near = "yes"  # "at onset" with the interval unstated is inside any window
+            near, nearness = "yes", 4  # "at onset" (within about a month), interval unstated
+        undated += near == "unknown"
         involved = graph.people_involved(event.id)
         change = event.role_change
         kind = str(event.type)
@@ -265,6 +290,8 @@ def build_facts(graph: RelationshipGraph, params: FactParams | None = None) -> l
             client_change = "unknown"
         else:
             client_change = "no"
+        own = "yes" if effects or subject == "client" else subject.replace("other", "no")
+        gone = any(p.status is PersonStatus.DECEASED for p in involved)
         facts.append(
             {
                 "kind": "event",
@@ -284,6 +311,8 @@ def build_facts(graph: RelationshipGraph, params: FactParams | None = None) -> l
                 "subject_ref": subject_ref or "",
                 "role_effects": len(effects),
                 "client_role_change": client_change,
+                "own_change": own,
+                "involves_deceased": tri(gone),
                 "people_count": len(involved),
             }
         )
@@ -313,6 +342,7 @@ def build_facts(graph: RelationshipGraph, params: FactParams | None = None) -> l
                     "offset": shown,
                     "timing": timing,
                     "near_onset": near,
+                    "nearness": nearness,
                     "relationship": str(person.relationship),
                     "ring": person.ring if person.ring is not None else UNPLACED_RING,
                     "is_subject": tri(event.subject == person.id),
@@ -354,6 +384,9 @@ def build_facts(graph: RelationshipGraph, params: FactParams | None = None) -> l
             "worsened_ties_at_onset": metrics.worsened_ties_at_onset,
             "unmet_expectation_ties": unmet_ties,
             "disputes_engaged": engaged,
+            "unplaced": sum(p.ring is None for p in case.people),
+            "confidant_unknown": sum(p.confidant is None for p in case.people),
+            "undated_events": undated,
         }
     )
     facts.sort(key=itemgetter("id"))
@@ -445,6 +478,8 @@ def _person_fact(
         death_near, death_rank = _nearness(death, window)
         death_timing = "unknown" if death is None else "known"
         relation = relation or "unknown"
+        if death is None and relation == "at_onset":
+            death_near, death_rank = "yes", 4  # "at onset" (within about a month)
     unmet = unmet_client = unmet_other = unknown = 0
     for expectation in f["expectations"]:
         if expectation.met is None:
@@ -484,6 +519,10 @@ def _person_fact(
         "contact_stopped": tri(f["contact_stopped"]),
         "unmet_expectations": unmet,
         "unknown_expectations": unknown,
+        "covert_signs": (f["conflict_style"] in _COVERT_STYLES)
+        + (f["resentment"] is Resentment.UNVOICED)
+        + (f["gives_in"] is WhoGivesIn.CLIENT)
+        + (f["contact_stopped"] is True),
         "unmet_client_expectations": unmet_client,
         "unmet_other_expectations": unmet_other,
         "engagement": "none" if engagement is None else str(engagement),

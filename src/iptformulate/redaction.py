@@ -12,7 +12,7 @@ import hashlib
 import hmac
 from typing import Any
 
-from .model.case import Case, Episode, _months_between
+from .model.case import Case, Episode, When, _months_between
 
 _PREFIX = {"case": "C", "person": "P", "event": "E"}
 _MIN_HEX = 8
@@ -49,10 +49,7 @@ def redact(case: Case, *, key: bytes) -> Case:
             {"holder": x.holder, "text": None, "met": x.met} for x in person.expectations
         ]
         if person.died is not None:
-            doc["died"] = {
-                "months_from_onset": _clamp(case.offset(person.id)),
-                "approximate": person.died.approximate,
-            }
+            doc["died"] = _timing(person.died, case.offset(person.id))
         out_people.append(doc)
 
     out_events: list[dict[str, Any]] = []
@@ -60,9 +57,10 @@ def redact(case: Case, *, key: bytes) -> Case:
         doc = event.model_dump(mode="python")
         doc["id"] = ids[event.id]
         doc["people"] = [ids[ref] for ref in event.people]
+        if event.subject not in (None, "client"):
+            doc["subject"] = ids[event.subject]
         doc["description"] = None
-        doc["date"] = None
-        doc["months_from_onset"] = _clamp(case.offset(event.id))
+        doc.update(_timing(event, case.offset(event.id)))
         if event.role_change is not None:
             doc["role_change"] = {
                 "old": "role A" if event.role_change.old else None,
@@ -79,8 +77,31 @@ def redact(case: Case, *, key: bytes) -> Case:
         people=out_people,
         events=out_events,
         network={**case.network.model_dump(mode="python"), "attachment_notes": None},
+        social_rhythm={**case.social_rhythm.model_dump(mode="python"), "notes": None},
+        culture=None if case.culture is None else {"matters": case.culture.matters},
+        dilemma=None if case.dilemma is None else {"between": list(case.dilemma.between)},
+        **{
+            field: None if items is None else ["(redacted)"] * len(items)
+            for field, items in (
+                ("comorbidity", case.comorbidity),
+                ("medical_illness", case.medical_illness),
+                ("medication", case.medication),
+            )
+        },
     )
     return Case.model_validate(data)
+
+
+def _timing(when: When, offset: int | None) -> dict[str, Any]:
+    """A date becomes months from onset (clamped); months before intake stay only when they
+    cannot be placed against the onset; the side of onset and `approximate` stay."""
+    return {
+        "date": None,
+        "months_from_onset": _clamp(offset),
+        "months_before_intake": when.months_before_intake if offset is None else None,
+        "relation_to_onset": when.relation_to_onset,
+        "approximate": when.approximate,
+    }
 
 
 def _mapping(key: bytes, items: list[tuple[str, str]]) -> dict[str, str]:

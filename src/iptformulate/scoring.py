@@ -1,14 +1,24 @@
-"""Area scores from findings (pipeline stage 5).
+"""Area scores from findings (pipeline stage 6).
 
-The aggregation is a noisy-OR: each distinct rule that fired for an area contributes its weight
-once, however many people or events it fired on,
+Evidence is counted **once per source**. A source is one relationship or one event of the case:
+a finding about a person (alone, or with an event that involves them, such as a death or a row)
+is evidence about that relationship; a finding about an event with no person is evidence about
+the event; findings that read only client-level facts are each a source of their own. Within a
+source only its strongest finding counts, so four rules that describe one partner's dispute are
+one piece of evidence, not four. Across sources the weights combine as
+a noisy-OR, and `against` findings discount once per rule:
 
-    support = 1 - prod(1 - w) over fired core and support rules
+    support = 1 - prod(1 - max weight of the source) over sources of core and support findings
     score   = support * prod(1 - w) over fired `against` rules
 
-so the score stays in [0, 1], does not depend on firing order, and a new supporting rule can
-only raise it. An area is present when a core rule fired, no exclusion (an `against` rule of
-weight 1) fired, and the score reaches the profile's `presence_threshold`.
+What a score means: a rule's weight is our estimate of how often a supervisor would call the
+area present on that evidence alone (reference §9; docs/scoring.md). A score is the same
+estimate for the sources together, taken as independent: one decisive source with weight 0.7
+gives 0.7; two independent sources of 0.7 give 0.91; 0.8 means "as strong as one source a
+supervisor would accept four times in five". The score stays in [0, 1], does not depend on
+firing order, and more evidence never lowers it. An area is present when a core rule fired, no
+exclusion (an `against` rule of weight 1) fired, and the score reaches the profile's
+`presence_threshold`.
 """
 
 from __future__ import annotations
@@ -99,26 +109,23 @@ def score_all(
         area, code, _, effect, weight = keys[i]
         group = groups.get(area)
         if group is None:
-            group = groups[area] = ([], [], [], [], {}, {}, {})
+            group = groups[area] = ([], [], [], [], {})
         if effect == "core":
             group[0].append(findings[i])
-            group[4][code] = weight
         elif effect == "support":
             group[1].append(findings[i])
-            group[5][code] = weight
         elif effect == "against":
             group[2].append(findings[i])
-            group[6][code] = weight
+            group[4][code] = weight
         elif effect == "subtype":
             group[3].append(findings[i])
     return {area: _score(area, groups.get(area), threshold, subtype_values) for area in areas}
 
 
-# an area's core, support, against and subtype findings, and the weight of each core, support
-# and against rule (the last finding's, as all findings of one rule carry the rule's weight)
+# an area's core, support, against and subtype findings, and the weight of each against rule
+# (the last finding's, as all findings of one rule carry the rule's weight)
 _Group = tuple[
-    list[Finding], list[Finding], list[Finding], list[Finding],
-    dict[str, float], dict[str, float], dict[str, float],
+    list[Finding], list[Finding], list[Finding], list[Finding], dict[str, float]
 ]  # fmt: skip
 
 
@@ -127,9 +134,9 @@ def _score(
 ) -> AreaScore:
     if group is None:
         return _area_score(area, 0.0, False, (), (), (), (), None, False)
-    core, support, against, votes, core_w, support_w, against_w = group
-    kept = 1.0  # prod(1 - w) over core then support rules, as in the module docstring
-    for w in ({**core_w, **support_w} if support_w else core_w).values():
+    core, support, against, votes, against_w = group
+    kept = 1.0  # prod(1 - w) over sources, as in the module docstring
+    for w in source_weights(core + support).values():
         kept *= 1.0 - w
     negative = 1.0
     excluded = False
@@ -143,6 +150,47 @@ def _score(
         area, score, present, tuple(core), tuple(support), tuple(against), tuple(votes), subtype,
         excluded,
     )  # fmt: skip
+
+
+_CLIENT_LEVEL = ("client", "summary", "candidate")
+
+
+def _entities(finding: Finding) -> list[str]:
+    """The case entities a finding rests on: `person:sam` -> sam; `involvement:e1:sam` -> e1
+    and sam; a role effect -> its event. Client-level facts name no entity."""
+    out: list[str] = []
+    for _, fact_id in finding.evidence:
+        kind, _, rest = fact_id.partition(":")
+        if kind in _CLIENT_LEVEL:
+            continue
+        if kind == "involvement":
+            event, _, person = rest.partition(":")
+            out += [f"event:{event}", f"person:{person}"]
+        elif kind == "role_effect":
+            out.append(f"event:{rest.rpartition(':')[0]}")
+        else:
+            out.append(fact_id)
+    return out
+
+
+def source_of(finding: Finding) -> str:
+    """The relationship or event a finding is evidence about: the person it names (the first
+    by id when it names several), else the event, else the rule itself (client-level facts)."""
+    entities = sorted(_entities(finding))
+    people = [e for e in entities if e.startswith("person:")]
+    if people:
+        return people[0]
+    return entities[0] if entities else f"rule:{finding.code}"
+
+
+def source_weights(findings: Iterable[Finding]) -> dict[str, float]:
+    """The strongest weight among the findings about each source."""
+    best: dict[str, float] = {}
+    for finding in findings:
+        key = source_of(finding)
+        if finding.weight >= best.get(key, 0.0):
+            best[key] = finding.weight
+    return dict(sorted(best.items()))
 
 
 def _subtype(votes: Sequence[Finding], values: dict[str, str]) -> str | None:

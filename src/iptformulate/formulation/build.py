@@ -70,7 +70,7 @@ STATEMENT_ORDER: tuple[StatementKey, ...] = (
 )  # fmt: skip
 PACK_VALUES = frozenset({"weeks", "area_phrase"})  # statement values that hold no case content
 Bound = dict[str, Fact]  # a finding's evidence: alias -> fact
-OnsetLink = tuple[tuple[str, frozenset[str]], ...]
+OnsetLink = tuple[tuple[str, dict[str, int]], ...]
 
 
 def _source(source: Source) -> str:
@@ -139,7 +139,7 @@ def _prepared(pack: RulePack) -> _Pack:
         tid: _Technique(t.name, t.description, tuple(t.tasks), _source(t.source), cat.fit[tid])
         for tid, t in cat.techniques.items()
     }
-    onset = tuple((k, frozenset(v)) for k, v in policy.onset_link.items())
+    onset = tuple((k, dict(v)) for k, v in policy.onset_link.items())
     goals = {area: _names_in(entry.goals) for area, entry in cat.areas.items()}
     data = catalogue.statement(pack)
     statement = _names_in([*data.slots.values(), data.link_without_event])
@@ -165,7 +165,7 @@ class _Context:
         self.prepared = _prepared(pack)
         self.rules = self.prepared.rules
         self._evidence: dict[tuple[str, str], EvidenceRef] = {}  # by (alias, fact id)
-        self._linked: dict[str, bool] = {}
+        self._linked: dict[str, int] = {}
         self._people: dict[str, tuple[list[str], list[str]]] = {}
 
     def _derived(self, fact_id: str) -> Fact:
@@ -244,24 +244,19 @@ class _Context:
         ref = self._evidence[pair] = trusted(EvidenceRef, values)
         return ref
 
-    def any_linked(self, bounds: Sequence[Bound]) -> bool:
-        """Whether any fact of `bounds` ties its area to onset or maintenance."""
-        for bound in bounds:
-            for fact in bound.values():
-                if self.linked(fact):
-                    return True
-        return False
+    def link_rank(self, bounds: Sequence[Bound]) -> int:
+        """How closely the facts of `bounds` tie their area to onset or maintenance: the
+        highest rank the policy's `onset_link` gives any of them (0: not tied)."""
+        return max((self.linked(fact) for bound in bounds for fact in bound.values()), default=0)
 
-    def linked(self, fact: Fact) -> bool:
-        """Whether the fact ties its area to onset or maintenance (the policy's `onset_link`)."""
+    def linked(self, fact: Fact) -> int:
+        """The rank with which the fact ties its area to onset or maintenance (F4); 0 if not."""
         fid = str(fact["id"])
         known = self._linked.get(fid)
         if known is None:
-            known = False
-            for field, values in self.prepared.onset_link:
-                if str(fact.get(field)) in values:
-                    known = True
-                    break
+            known = 0
+            for field, ranks in self.prepared.onset_link:
+                known = max(known, ranks.get(str(fact.get(field)), 0))
             self._linked[fid] = known
         return known
 
@@ -300,7 +295,8 @@ def build(
         findings_against = ctx.findings_out(s.against, None, asks)
         subtype_findings = ctx.findings_out(s.subtype_votes, None, asks)
         evidence[area] = bounds
-        linked = ctx.any_linked(bounds)
+        rank = ctx.link_rank(bounds)
+        linked = rank > 0
         label = profile.labels.get(area)
         if label is None:
             label = words(area)
@@ -327,7 +323,7 @@ def build(
                 label,
                 s.score,
                 s.present,
-                linked,
+                rank,
                 importance,
                 len(positive),
                 tuple(dict.fromkeys(asks)),
@@ -614,10 +610,10 @@ def _pack_slot(
 
 def _link_phrase(ctx: _Context, bounds: Sequence[Bound], data: catalogue.StatementData) -> str:
     """Name the evidence that ties the focus to onset: a death, an event, or a relationship.
-    A death or an event linked to onset comes first, then any death or event."""
+    The death or event most closely linked to onset comes first (F4), then any other."""
     facts = [fact for bound in bounds for fact in bound.values()]
     dated = [fact for fact in facts if _is_death_or_event(fact)]
-    for fact in [fact for fact in dated if ctx.linked(fact)] + dated:
+    for fact in sorted(dated, key=lambda f: -ctx.linked(f)):
         if fact["kind"] == "person":
             return fill_fields(
                 data.link_phrases["death"],

@@ -33,7 +33,14 @@ class FocusPolicy(_Data):
 
     source: Source
     order: list[
-        Literal["last_resort", "onset_link", "patient_importance", "tractability", "score"]
+        Literal[
+            "last_resort",
+            "onset_link",
+            "patient_importance",
+            "onset_nearness",
+            "tractability",
+            "score",
+        ]
     ] = Field(min_length=1, description="Ranking keys, applied in order (reference §4.3 step 5)")
     last_resort: list[AreaKey] = Field(description="Areas chosen only when nothing else is (F3)")
     importance_rank: dict[str, int] = Field(
@@ -42,8 +49,9 @@ class FocusPolicy(_Data):
     tractability: dict[str, dict[AreaKey, int]] = Field(
         description="Per treatment format, how manageable each area is (F10); higher first"
     )
-    onset_link: dict[str, list[str]] = Field(
-        description="Evidence field values that tie an area to onset or maintenance (F4)"
+    onset_link: dict[str, dict[str, int]] = Field(
+        description="Evidence field values that tie an area to onset or maintenance (F4), each "
+        "with a rank: the closer the link, the higher; areas are ranked by their highest"
     )
     secondary_requires_present: bool = True
     reasons: dict[str, str] = Field(description="Sentence per ranking key, with {area} slots")

@@ -19,7 +19,7 @@ class Candidate(NamedTuple):
     label: str
     score: float
     present: bool
-    linked: bool
+    link: int  # how closely its evidence ties it to onset or maintenance (F4); 0 = not tied
     importance: str
     findings: int
     asks: tuple[str, ...]
@@ -51,7 +51,9 @@ def _keys(
             if name == "last_resort":
                 parts.append(1.0 if c.area in last_resort else 0.0)
             elif name == "onset_link":
-                parts.append(0.0 if c.linked else 1.0)
+                parts.append(0.0 if c.link else 1.0)
+            elif name == "onset_nearness":
+                parts.append(-float(c.link))
             elif name == "patient_importance":
                 parts.append(-float(importance.get(c.importance, 0)))
             elif name == "tractability":
@@ -101,7 +103,7 @@ def choose_focus(
     reasons = [
         f"{primary.label} is present with a score of {primary.score:.2f}.",
     ]
-    if primary.linked:
+    if primary.link:
         reasons.append(policy.reasons["onset_link"].format(area=primary.label))
     secondary: Candidate | None = None
     if max_foci >= 2 and len(present) > 1:

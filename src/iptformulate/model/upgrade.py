@@ -58,9 +58,34 @@ def upgrade_document(data: Any) -> Any:
         out["people"] = upgraded
         if alive:
             assumed.append(f"status: alive for {len(alive)} people")
+    events = out.get("events")
+    if isinstance(events, list | tuple):
+        own = 0
+        upgraded_events: list[Any] = []
+        for event in events:
+            if isinstance(event, Mapping) and event.get("subject") is None:
+                subject = _v1_subject(event)
+                if subject is not None:
+                    event = {**event, "subject": subject}
+                    own += subject == "client"
+            upgraded_events.append(event)
+        out["events"] = upgraded_events
+        if own:
+            assumed.append(f"subject: client for {own} events")
     if assumed:
         out["assumed"] = assumed
     return out
+
+
+def _v1_subject(event: Mapping[str, Any]) -> str | None:
+    """Whose event format 1 took it to be: a death is the person's who died; a conflict is
+    between people (no subject); every other event was read as the client's own."""
+    kind, people = event.get("type"), event.get("people")
+    if kind == "death":
+        if isinstance(people, list | tuple) and len(people) == 1 and isinstance(people[0], str):
+            return people[0]
+        return None
+    return None if kind == "conflict" else "client"
 
 
 __all__ = ["FORMAT_VERSION", "upgrade_document"]
