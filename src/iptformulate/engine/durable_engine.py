@@ -22,6 +22,7 @@ from typing import Any
 
 from ..errors import RuleError
 from ..facts import Fact
+from ..limits import FACT_ID_CEILING
 from ..rulepack.compile import (
     ALIAS_PREFIX,
     CompiledPack,
@@ -43,7 +44,7 @@ else:
 
 GUARD_KIND = "_case"
 _OBSERVED = 2  # durable-rules' result code for "a fact with this id is stored already"
-MAX_FACTS = 797_186
+MAX_FACTS = FACT_ID_CEILING
 """Facts are identified by their index in the case, sent as the durable `id`. durable-rules
 keys stored facts by a 32-bit FNV-1a hash of that text and takes equal hashes for the same
 fact; the texts of -1 .. MAX_FACTS - 1 hash apart (tests/test_durable_driver.py)."""
