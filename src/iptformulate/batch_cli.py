@@ -75,7 +75,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def run(args: argparse.Namespace) -> int:
     from .batch import formulate_many
     from .errors import CaseError
-    from .loading import case_paths, read_cases
+    from .loading import case_paths, read_file
 
     if args.workers < 1:
         print("error: --workers must be at least 1", file=sys.stderr)
@@ -107,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
         from .redaction import redact
 
         for path in paths:
-            for item in read_cases(path):
+            for item in read_file(path):
                 if isinstance(item, CaseError):
                     yield item
                     continue
@@ -173,9 +173,11 @@ def _pseudonym_key(args: argparse.Namespace) -> bytes | None:
     """The secret for keyed pseudonyms; never a default, so pseudonyms are not guessable."""
     raw: bytes | None = None
     if args.key_file:
+        from .limits import LimitProblem, read_regular
+
         try:
-            raw = Path(args.key_file).read_bytes().strip()
-        except OSError:
+            raw = read_regular(args.key_file, 65536).strip()
+        except (OSError, LimitProblem):
             return None
     elif os.environ.get("IPTFORMULATE_PSEUDONYM_KEY"):
         raw = os.environ["IPTFORMULATE_PSEUDONYM_KEY"].encode("utf-8")

@@ -8,7 +8,10 @@ clear message before it can exhaust memory, the stack or the CPU.
 from __future__ import annotations
 
 import datetime as dt
+import io
+import os
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -112,6 +115,46 @@ class LimitProblem(ValueError):
     def __init__(self, message: str, path: str = "") -> None:
         super().__init__(message)
         self.path = path
+
+
+NOT_REGULAR = "not a regular file (a pipe, device, socket or folder); give a file"
+
+
+def open_regular(path: str | os.PathLike[str]) -> io.FileIO:
+    """Open a file for reading in binary, refusing anything but a regular file: a pipe would
+    block the reader and a device (`/dev/zero`) never ends. The check is made on the opened
+    descriptor, and opening does not wait for a pipe's writer. Raises `LimitProblem` for a
+    file of the wrong kind and `OSError` for one that cannot be opened."""
+    if not stat.S_ISREG(os.stat(path).st_mode):  # before opening: a device may act on open
+        raise LimitProblem(NOT_REGULAR)
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise LimitProblem(NOT_REGULAR)
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return io.FileIO(fd, "rb", closefd=True)
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_regular(path: str | os.PathLike[str], max_bytes: int) -> bytes:
+    """The bytes of a regular file of at most `max_bytes` (`open_regular`; never reads more
+    than one byte past the limit, whatever the file claims its size is)."""
+    with open_regular(path) as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size > max_bytes:
+            raise LimitProblem(f"file is {size} bytes, over the {max_bytes}-byte limit")
+        chunks: list[bytes] = []
+        got = 0
+        while got <= max_bytes and (chunk := handle.read(max_bytes + 1 - got)):
+            chunks.append(chunk)
+            got += len(chunk)
+    data = b"".join(chunks)
+    if len(data) > max_bytes:
+        raise LimitProblem(f"file is over the {max_bytes}-byte limit")
+    return data
 
 
 def read_yaml_document(text: str, limits: Limits = DEFAULT_LIMITS) -> Any:
@@ -427,5 +470,7 @@ __all__ = [
     "check_document",
     "check_yaml_text",
     "depth_message",
+    "open_regular",
+    "read_regular",
     "read_yaml_document",
 ]

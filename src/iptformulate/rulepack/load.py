@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import RuleError, format_loc
 from ..facts import FACT_FIELDS, GRIEF_SIGNS
-from ..limits import DEFAULT_LIMITS, LimitProblem, read_yaml_document
+from ..limits import DEFAULT_LIMITS, LimitProblem, read_regular, read_yaml_document
 from .cache import parsed
 from .spec import (
     AREA_IDS,
@@ -135,11 +135,11 @@ def fixture_path(rule_file: Path) -> Path:
 def read_yaml(path: Path, root: Path) -> Any:
     rel = _rel(path, root)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular(path, DEFAULT_LIMITS.max_file_bytes).decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise RuleError(f"cannot read the file ({exc})", file=rel) from None
-    if len(text) > DEFAULT_LIMITS.max_file_bytes:
-        raise RuleError(f"file is over {DEFAULT_LIMITS.max_file_bytes} characters", file=rel)
+    except LimitProblem as exc:
+        raise RuleError(str(exc), file=rel) from None
     text = unicodedata.normalize("NFC", text)
     try:
         # limits first, so no object is built from a hostile file (and `_ban` cannot recurse
