@@ -16,7 +16,11 @@ EXPANDS = "\u0344"  # one character that NFC turns into two
 
 
 def _doc(notes: str) -> dict[str, object]:
-    return {"id": "c1", "notes": notes, "people": [{"id": "p1", "name": "x", "relationship": "friend", "notes": notes}]}
+    return {
+        "id": "c1",
+        "notes": notes,
+        "people": [{"id": "p1", "name": "x", "relationship": "friend", "notes": notes}],
+    }
 
 
 def test_text_that_normalisation_lengthens_past_the_limit_is_refused() -> None:
