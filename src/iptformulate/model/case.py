@@ -52,7 +52,6 @@ _nfc = partial(unicodedata.normalize, "NFC")
 """A C callable: pydantic calls it without building a Python frame per string."""
 
 
-
 def _nfc_within(text: str) -> str:
     """NFC, which can lengthen a text: the limit holds for the normalised text too, so a
     loaded case always reloads from its own dump (in a worker process, for one)."""
