@@ -35,8 +35,9 @@ _EPILOG = """examples:
   iptformulate batch 'intake/**/*.yaml' more.jsonl --out results.jsonl --workers 4
   iptformulate batch cases/ --out results.jsonl --resume
 
-exit status: 0 every case formulated, 1 some case failed (see --errors), 2 usage error,
-3 an input or --out file cannot be read, 130 interrupted (run again with --resume).
+exit status: 0 every case formulated, 1 some case failed (see --errors), 2 usage error
+(output paths included), 3 an input or --out file cannot be read or an output cannot be
+written, 130 interrupted by Ctrl-C or SIGTERM (run again with --resume).
 """
 
 
