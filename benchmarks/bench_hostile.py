@@ -13,8 +13,8 @@ with nested loops).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import resource
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -27,8 +27,11 @@ from iptformulate.graph import RelationshipGraph
 from iptformulate.limits import Limits
 from iptformulate.rulepack import compiled, load_pack
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from hostile import conflict_storm_yaml
+_HOSTILE = Path(__file__).resolve().parents[1] / "tests" / "hostile.py"
+_SPEC = importlib.util.spec_from_file_location("hostile", _HOSTILE)
+assert _SPEC is not None and _SPEC.loader is not None
+hostile = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(hostile)
 
 RULES = Path(__file__).resolve().parents[1] / "rules"
 
@@ -38,7 +41,7 @@ def _rss_mb() -> float:
 
 
 def storm() -> None:
-    text = conflict_storm_yaml()
+    text: str = hostile.conflict_storm_yaml()
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "storm.yaml"
         path.write_text(text, encoding="utf-8")

@@ -3,6 +3,7 @@ entry only costs a re-parse."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -148,10 +149,11 @@ def test_a_planted_entry_cannot_change_a_rule(folder: Path, tmp_path: Path) -> N
     text = target.read_text(encoding="utf-8")
     planted = dict(json.loads(json.dumps(fresh.rule("GR001").model_dump(by_alias=True))))
     planted["weight"] = 0.01
+    from iptformulate._version import __version__
     from iptformulate.limits import DEFAULT_LIMITS
 
-    key = cache.hashlib.sha256(
-        f"{cache.FORMAT}\0{cache.__version__}\0{DEFAULT_LIMITS!r}\0{text}".encode()
+    key = hashlib.sha256(
+        f"{cache.FORMAT}\0{__version__}\0{DEFAULT_LIMITS!r}\0{text}".encode()
     ).hexdigest()
     entry = folder / key[:2] / f"{key}.json"
     assert entry.exists()  # the key is the one the cache uses
