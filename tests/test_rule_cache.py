@@ -3,6 +3,7 @@ entry only costs a re-parse."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -136,3 +137,39 @@ def test_an_edited_rule_is_never_served_stale(folder: Path, tmp_path: Path) -> N
     after = load_pack(root)
     assert after.rule(code).title.startswith("Edited -")
     assert before.rule(code).title != after.rule(code).title
+
+
+def test_a_planted_entry_cannot_change_a_rule(folder: Path, tmp_path: Path) -> None:
+    """Issue 16, item 10: someone who can write the cache folder but not read its secret
+    plants an entry for a rule file's exact text, with another weight."""
+    root = tmp_path / "rules"
+    shutil.copytree(RULES, root)
+    fresh = load_pack(root)
+    target = root / "grief" / Path(fresh.files["GR001"]).name
+    text = target.read_text(encoding="utf-8")
+    planted = dict(json.loads(json.dumps(fresh.rule("GR001").model_dump(by_alias=True))))
+    planted["weight"] = 0.01
+    from iptformulate._version import __version__
+    from iptformulate.limits import DEFAULT_LIMITS
+
+    key = hashlib.sha256(
+        f"{cache.FORMAT}\0{__version__}\0{DEFAULT_LIMITS!r}\0{text}".encode()
+    ).hexdigest()
+    entry = folder / key[:2] / f"{key}.json"
+    assert entry.exists()  # the key is the one the cache uses
+    for mac in (None, "0" * 64):
+        record: dict[str, Any] = {"key": key, "doc": planted}
+        if mac is not None:
+            record["mac"] = mac
+        entry.write_text(json.dumps(record), encoding="utf-8")
+        reloaded = load_pack(root)
+        assert reloaded.rule("GR001").weight == fresh.rule("GR001").weight != 0.01
+
+
+def test_a_secret_others_can_read_switches_the_cache_off(folder: Path) -> None:
+    calls: list[str] = []
+    cache.parsed("a: 1", "s", counting(calls))
+    (folder / cache.SECRET).chmod(0o644)
+    cache.parsed("a: 1", "s", counting(calls))
+    cache.parsed("a: 1", "s", counting(calls))
+    assert len(calls) == 3

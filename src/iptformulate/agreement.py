@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import html
+import io
 import json
 import math
 import os
@@ -25,7 +26,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import CaseError, RuleError, format_loc
 from .formulation.model import Formulation
-from .limits import LimitProblem, read_yaml_document
+from .limits import (
+    DEFAULT_LIMITS,
+    LimitProblem,
+    check_document,
+    open_regular,
+    read_regular,
+    read_yaml_document,
+)
 from .rulepack.load import default_rules_dir
 from .rulepack.spec import AREA_IDS
 
@@ -303,10 +311,10 @@ def published_studies(rules: str | os.PathLike[str] | None = None) -> list[Publi
     if path is None or not path.is_file():
         path = default_rules_dir() / STUDIES_FILE
     try:
-        data = read_yaml_document(path.read_text(encoding="utf-8"))
+        data = read_yaml_document(read_regular(path, DEFAULT_LIMITS.max_file_bytes).decode())
         return _StudyFile.model_validate(data).studies
-    except OSError as exc:
-        raise RuleError(f"cannot read the file ({exc.strerror})", file=str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RuleError(f"cannot read the file ({exc})", file=str(path)) from None
     except LimitProblem as exc:
         raise RuleError(str(exc), file=str(path)) from None
     except ValidationError as exc:
@@ -363,17 +371,23 @@ def load_gold(path: str | os.PathLike[str]) -> dict[str, GoldRating]:
 
 
 def _read_text(p: Path) -> str:
+    """A gold file's text: a regular file within the case file size limit."""
     try:
-        return p.read_text(encoding="utf-8-sig")
+        return read_regular(p, DEFAULT_LIMITS.max_file_bytes).decode("utf-8-sig")
     except UnicodeDecodeError:
         raise CaseError("file is not UTF-8 text", source=str(p)) from None
     except OSError as exc:
         raise CaseError(f"cannot read the file ({exc.strerror})", source=str(p)) from None
+    except LimitProblem as exc:
+        raise CaseError(str(exc), source=str(p)) from None
 
 
 def _gold_csv(p: Path) -> dict[str, GoldRating]:
     source = str(p)
-    rows = list(csv.reader(_read_text(p).splitlines()))
+    try:
+        rows = list(csv.reader(_read_text(p).splitlines()))
+    except csv.Error as exc:  # a NUL byte, a field over the csv module's size limit
+        raise CaseError(f"malformed CSV ({exc})", source=source) from None
     if not rows:
         raise CaseError("the file is empty; expected a header row", source=source)
     header = [h.strip().lower() for h in rows[0]]
@@ -426,6 +440,10 @@ def _gold_yaml(p: Path) -> dict[str, GoldRating]:
         raise CaseError(str(exc), source=source) from None
     if not isinstance(data, Mapping):
         raise CaseError("expected a mapping of case id -> ratings", source=source)
+    try:
+        check_document(data, DEFAULT_LIMITS)
+    except LimitProblem as exc:
+        raise CaseError(str(exc), source=source, path=exc.path) from None
     out: dict[str, GoldRating] = {}
     for key, entry in data.items():
         case_id = _safe_id(key, source, "<key>")
@@ -478,9 +496,11 @@ def load_results(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
     """Lazily read a results JSONL file (one `{"case_id", "source", "formulation"}` per line)."""
     p = Path(path)
     try:
-        handle = p.open("r", encoding="utf-8")
+        handle = io.TextIOWrapper(open_regular(p), encoding="utf-8")
     except OSError as exc:
         raise CaseError(f"cannot read the file ({exc.strerror})", source=str(p)) from None
+    except LimitProblem as exc:
+        raise CaseError(str(exc), source=str(p)) from None
     with handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():

@@ -14,9 +14,12 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from functools import partial
 from itertools import islice
@@ -260,10 +263,42 @@ def _warm(config: _Config) -> None:
     get_engine(cpack, opts.engine)
 
 
-def _init_worker(config: _Config) -> None:
+def _init_worker(config: _Config, parent: int | None = None) -> None:
     # Ctrl-C reaches the whole process group; only the parent decides how to stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if parent is not None:
+        _watch_parent(parent)
     _warm(config)
+
+
+PARENT_POLL = 0.5
+"""Seconds between a worker's checks that the process running the batch is still alive."""
+
+
+def _watch_parent(parent: int) -> None:
+    """End this worker soon after the batch's process is gone, however it ended (kill -9
+    included): a worker blocked on its task queue would otherwise live on, and with it the
+    resource tracker and the pipes it holds. The worker's own parent (the forkserver) ends
+    with the batch's process, so a change of parent is noticed too."""
+    launcher = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(PARENT_POLL)
+            if os.getppid() != launcher or not _alive(parent):
+                os._exit(1)
+
+    threading.Thread(target=watch, name="iptformulate-parent-watch", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # pragma: no cover - the pid was reused by another user
+        return False
+    return True
 
 
 def run_chunk(config: _Config, work: Work) -> list[Outcome]:
@@ -291,7 +326,7 @@ def _default_pool(workers: int, config: _Config) -> Executor:
         max_workers=workers,
         mp_context=multiprocessing.get_context(method),
         initializer=_init_worker,
-        initargs=(config,),
+        initargs=(config, os.getpid()),
     )
 
 
@@ -335,9 +370,17 @@ class _Pool:
             self.current = self._factory()
             self.generation += 1
 
-    def close(self) -> None:
-        if self._factory is not None:
-            self.current.shutdown(wait=True, cancel_futures=True)
+    def close(self, *, now: bool = False) -> None:
+        """Shut down a pool this object made; `now` (the batch was stopped) ends its workers
+        at once instead of letting the tasks in hand finish."""
+        if self._factory is None:
+            return
+        if now:
+            processes = getattr(self.current, "_processes", None) or {}
+            for process in list(processes.values()):
+                with suppress(Exception):
+                    process.terminate()
+        self.current.shutdown(wait=True, cancel_futures=True)
 
 
 def _parallel(
@@ -349,6 +392,7 @@ def _parallel(
 ) -> Generator[BatchResult, None, None]:
     pool = _Pool(executor, workers, config)
     window: deque[tuple[list[_Item], Future[list[Outcome]] | None, int]] = deque()
+    finished = False
     try:
         while chunk := [_wire(i) for i in islice(items, chunksize)]:
             work: Work = [(i.source, i.payload) for i in chunk if i.error is None]
@@ -358,11 +402,12 @@ def _parallel(
                 yield from _collect(pool, *window.popleft())
         while window:
             yield from _collect(pool, *window.popleft())
+        finished = True
     finally:
         for _, future, _ in window:
             if future is not None:
                 future.cancel()
-        pool.close()
+        pool.close(now=not finished)
 
 
 def _wire(item: _Item) -> _Item:

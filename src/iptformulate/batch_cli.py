@@ -16,13 +16,14 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .batch import BatchResult
+    from .errors import CaseError
     from .model.case import Case
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -34,8 +35,9 @@ _EPILOG = """examples:
   iptformulate batch 'intake/**/*.yaml' more.jsonl --out results.jsonl --workers 4
   iptformulate batch cases/ --out results.jsonl --resume
 
-exit status: 0 every case formulated, 1 some case failed (see --errors), 2 usage error,
-3 an input or --out file cannot be read, 130 interrupted (run again with --resume).
+exit status: 0 every case formulated, 1 some case failed (see --errors), 2 usage error
+(output paths included), 3 an input or --out file cannot be read or an output cannot be
+written, 130 interrupted by Ctrl-C or SIGTERM (run again with --resume).
 """
 
 
@@ -75,13 +77,18 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def run(args: argparse.Namespace) -> int:
     from .batch import formulate_many
     from .errors import CaseError
-    from .loading import case_paths, read_cases
+    from .loading import case_paths, read_file
 
     if args.workers < 1:
         print("error: --workers must be at least 1", file=sys.stderr)
         return EXIT_USAGE
     out = Path(args.out)
     errors_path = Path(args.errors) if args.errors else None
+    summary_path = Path(args.summary) if args.summary else None
+    problem = check_outputs(out, errors_path, summary_path)
+    if problem is not None:
+        print(f"error: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     ours = {p.resolve() for p in (out, errors_path) if p is not None}
     paths = [p for s in args.inputs for p in case_paths(s) if p.resolve() not in ours]
     done: set[str] = set()
@@ -90,6 +97,9 @@ def run(args: argparse.Namespace) -> int:
             done = _resume(out)
         except ValueError as exc:
             print(f"error: {exc}", file=sys.stderr)
+            return EXIT_INVALID
+        except OSError as exc:
+            print(f"error: cannot resume from {out} ({exc.strerror})", file=sys.stderr)
             return EXIT_INVALID
     skipped = 0
     key = _pseudonym_key(args) if args.pseudonymize else None
@@ -103,19 +113,20 @@ def run(args: argparse.Namespace) -> int:
 
     def inputs() -> Iterator[tuple[str, Case] | CaseError]:
         # A case's source is its file (for JSONL, the file; its errors also name the line).
+        # Pseudonymised, every source and case id is a keyed pseudonym, errors included.
         nonlocal skipped
         from .redaction import redact
 
         for path in paths:
-            for item in read_cases(path):
+            for item in read_file(path):
                 if isinstance(item, CaseError):
-                    yield item
+                    yield item if key is None else _pseudonymous_error(item, key)
                     continue
                 case = redact(item, key=key) if key is not None else item
                 if case.id in done:
                     skipped += 1
                 else:
-                    yield str(path), case
+                    yield _source(str(path), key), case
 
     results = formulate_many(
         inputs(),
@@ -130,7 +141,7 @@ def run(args: argparse.Namespace) -> int:
     stop = threading.Event()
     try:
         with (
-            _stop_on_sigint(stop),
+            _stop_on_signals(stop),
             _Lines(out, append=args.resume) as out_lines,
             _Lines(errors_path, append=False) as error_lines,
         ):
@@ -147,6 +158,10 @@ def run(args: argparse.Namespace) -> int:
                     break
     except KeyboardInterrupt:
         interrupted = True
+    except OSError as exc:  # a full disk, a file gone read-only: whole lines only remain
+        print(f"error: cannot write {exc.filename or 'an output file'}: {exc.strerror}",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_INVALID
     finally:
         results.close()
         progress.finish()
@@ -157,8 +172,12 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERRUPTED
-    if args.summary:
-        write_summary(out, Path(args.summary))
+    if summary_path is not None:
+        try:
+            write_summary(out, summary_path)
+        except OSError as exc:
+            print(f"error: cannot write {summary_path}: {exc.strerror}", file=sys.stderr)
+            return EXIT_INVALID
     if not args.quiet:
         line = f"batch: {ok} formulated, {failed} failed"
         if args.resume:
@@ -169,13 +188,70 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
+def check_outputs(out: Path, errors: Path | None, summary: Path | None) -> str | None:
+    """What is wrong with the output paths, before any case is read: each must be a new or
+    regular file in an existing, writable folder, and no two may be the same file."""
+    named = [("--out", out), ("--errors", errors), ("--summary", summary)]
+    seen: dict[Path, str] = {}
+    for option, path in named:
+        if path is None:
+            continue
+        where = path.resolve()
+        if where in seen or any(_same_file(path, other) for other in seen):
+            first = seen.get(where) or next(o for p, o in seen.items() if _same_file(path, p))
+            return f"{option} and {first} name the same file; results would be overwritten"
+        seen[where] = option
+        folder = where.parent
+        if path.exists() and not path.is_file():
+            return f"{option} {path} is not a regular file"
+        if not folder.is_dir():
+            return f"{option} {path}: the folder {folder} does not exist"
+        writable = os.access(path, os.W_OK) if path.exists() else os.access(folder, os.W_OK)
+        if not writable:
+            return f"{option} {path} cannot be written (permissions)"
+    return None
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _source(source: str, key: bytes | None) -> str:
+    """The source written for a case: its file, or under `--pseudonymize` a keyed pseudonym
+    of it (the file name may be the client's name)."""
+    if key is None:
+        return source
+    from .redaction import pseudonym
+
+    return pseudonym("source", source, key)
+
+
+def _pseudonymous_error(exc: CaseError, key: bytes) -> CaseError:
+    """A read error with its file and case id replaced by keyed pseudonyms."""
+    from .errors import CaseError
+    from .redaction import pseudonym
+
+    return CaseError(
+        exc.reason,
+        source=_source(exc.source, key) if exc.source else None,
+        case_id=pseudonym("case", exc.case_id, key) if exc.case_id else None,
+        path=exc.path,
+        problems=exc.problems,
+    )
+
+
 def _pseudonym_key(args: argparse.Namespace) -> bytes | None:
     """The secret for keyed pseudonyms; never a default, so pseudonyms are not guessable."""
     raw: bytes | None = None
     if args.key_file:
+        from .limits import LimitProblem, read_regular
+
         try:
-            raw = Path(args.key_file).read_bytes().strip()
-        except OSError:
+            raw = read_regular(args.key_file, 65536).strip()
+        except (OSError, LimitProblem):
             return None
     elif os.environ.get("IPTFORMULATE_PSEUDONYM_KEY"):
         raw = os.environ["IPTFORMULATE_PSEUDONYM_KEY"].encode("utf-8")
@@ -223,28 +299,41 @@ class _Lines:
             self._handle.close()
 
     def write(self, record: str) -> None:
+        """One whole line, or (on a write error such as a full disk) nothing: a part
+        written is cut off again before the `OSError`, naming the file, propagates."""
         view = memoryview((record + "\n").encode("utf-8"))
-        while view:
-            view = view[self._handle.write(view) :]
+        handle = self._handle
+        start = os.fstat(handle.fileno()).st_size  # appending or fresh: the end of the file
+        try:
+            while view:
+                view = view[handle.write(view) :]
+        except OSError as exc:
+            with suppress(OSError):
+                os.ftruncate(handle.fileno(), start)
+            raise OSError(exc.errno, exc.strerror, str(self.path)) from None
 
 
 @contextmanager
-def _stop_on_sigint(stop: threading.Event) -> Iterator[None]:
-    """The first Ctrl-C asks the loop to stop after the line in hand; a second one aborts."""
+def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    """The first Ctrl-C or SIGTERM asks the loop to stop after the line in hand (the pool
+    is then shut down, workers included); a second one aborts at once."""
 
     def handler(signum: int, frame: FrameType | None) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
         stop.set()
-        signal.signal(signal.SIGINT, signal.default_int_handler)
 
+    signals = [signal.SIGINT, signal.SIGTERM]
     try:
-        previous = signal.signal(signal.SIGINT, handler)
-    except ValueError:  # not the main thread, where Ctrl-C is never delivered
+        previous = {sig: signal.signal(sig, handler) for sig in signals}
+    except ValueError:  # not the main thread, where signals are never delivered
         yield
         return
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for sig, action in previous.items():
+            signal.signal(sig, action)
 
 
 class _Progress:
@@ -277,6 +366,8 @@ def _resume(out: Path) -> set[str]:
     done: set[str] = set()
     if not out.exists():
         return done
+    if not out.is_file():
+        raise ValueError(f"{out} is not a regular file; cannot resume")
     with out.open("r+b") as handle:
         complete = 0
         for number, line in enumerate(handle, start=1):
@@ -284,7 +375,7 @@ def _resume(out: Path) -> set[str]:
                 break
             try:
                 case_id = json.loads(line)["case_id"]
-            except (ValueError, KeyError, TypeError):
+            except (ValueError, KeyError, TypeError, RecursionError):
                 raise ValueError(
                     f"{out} line {number} is not a batch result; cannot resume"
                 ) from None

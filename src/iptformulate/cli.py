@@ -13,6 +13,7 @@ from pathlib import Path
 from ._version import __version__
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INVALID = 0, 1, 2, 3
+EXIT_INTERRUPTED, EXIT_PIPE = 130, 141
 
 _EXAMPLES = """examples:
   iptformulate formulate --example grief_widower
@@ -110,6 +111,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     # also saves about 40 ms of start-up.) An explicit setting in the environment is respected.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader went away (`| head`): stop quietly
+        _silence_stdout()
+        return EXIT_PIPE
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so flushing it at exit raises no second BrokenPipeError."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # pragma: no cover - stdout is not a real file
+        pass
+
+
+def _run(args: argparse.Namespace) -> int:
     from .errors import IPTFormulateError
 
     try:
@@ -150,6 +172,7 @@ def _formulate(args: argparse.Namespace) -> int:
         case, profile=args.profile, rules=args.rules, options={"engine": args.engine}
     )
     sys.stdout.write(render(result, args.fmt).rstrip("\n") + "\n")
+    sys.stdout.flush()  # here, where a closed pipe is still handled
     return EXIT_OK
 
 

@@ -73,6 +73,11 @@ class RuleError(IPTFormulateError, ValueError):
         super().__init__(f"{where}: {message}")
 
 
+class OptionError(IPTFormulateError, ValueError):
+    """An option given to `formulate` (a parameter override, say) is not usable: the value is
+    not a finite plain number, or is out of range."""
+
+
 _SAFE_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}|\[key\]")
 
 

@@ -7,6 +7,7 @@ are formulated here; `cli.py` only registers the sub-command.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
 from collections.abc import Iterator
@@ -80,16 +81,18 @@ def auto_profile(case: Case) -> str:
 
 def _is_results(path: Path) -> bool:
     """A JSONL file whose first record carries a formulation (or a batch error)."""
+    from .limits import LimitProblem, open_regular
+
     if path.suffix != ".jsonl":
         return False
     try:
-        with path.open("r", encoding="utf-8") as handle:
+        with io.TextIOWrapper(open_regular(path), encoding="utf-8") as handle:
             for line in handle:
                 if line.strip():
                     first = json.loads(line)
                     return isinstance(first, dict) and ("formulation" in first or "error" in first)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-        return False
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError, LimitProblem):
+        return False  # read as cases, which reports what is wrong
     return False
 
 
@@ -98,7 +101,7 @@ def _items(
 ) -> Iterator[Formulation | dict[str, Any]]:
     from .agreement import load_results
     from .errors import CaseError
-    from .loading import case_paths, read_cases
+    from .loading import case_paths, read_file
     from .pipeline import formulate
 
     gold = Path(args.gold).resolve()
@@ -109,7 +112,7 @@ def _items(
             if _is_results(path):
                 yield from load_results(path)
                 continue
-            for case in read_cases(path):
+            for case in read_file(path):
                 if isinstance(case, CaseError):
                     errors.append(case)
                     continue

@@ -8,7 +8,10 @@ clear message before it can exhaust memory, the stack or the CPU.
 from __future__ import annotations
 
 import datetime as dt
+import io
+import os
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +37,10 @@ def safe_load(text: str) -> Any:
 MAX_NODES = 2_000_000
 """Nodes a document may hold once YAML aliases are expanded (a billion-laughs guard)."""
 
+FACT_ID_CEILING = 797_186
+"""Facts durable-rules can tell apart in one case (their ids hash apart below this; see
+`engine/durable_engine.py`): `Limits.max_facts` may not exceed it."""
+
 
 def _ceiling(field: str) -> int:
     for item in Case.model_fields[field].metadata:
@@ -47,22 +54,36 @@ CEILINGS = {
     "max_people": _ceiling("people"),
     "max_events": _ceiling("events"),
     "max_text": MAX_TEXT,
+    "max_facts": FACT_ID_CEILING,
 }
 """The case format's own maxima: a `Limits` may lower these, never raise them."""
 
 
 @dataclass(frozen=True)
 class Limits:
-    """How large a case may be; lower the defaults for a service that takes uploads."""
+    """How large a case may be, and how much work formulating it may take; lower the
+    defaults for a service that takes uploads.
+
+    The file limits are checked while a case is read; the work limits (`max_facts`,
+    `max_involvements`, `max_rule_matches`, `max_case_matches`) before the rules run, from
+    counts alone, so both engines refuse exactly the same cases, whatever the machine."""
 
     max_file_bytes: int = 5_000_000
     max_people: int = CEILINGS["max_people"]
     max_events: int = CEILINGS["max_events"]
     max_text: int = CEILINGS["max_text"]
     max_depth: int = 32
+    max_involvements: int = 20_000
+    """People listed on events, summed over the events (one involvement fact each)."""
+    max_facts: int = 50_000
+    """Facts of one case: client, summary, people, events and involvements."""
+    max_rule_matches: int = 100_000
+    """Join fan-out: the most matches one rule could have on the case (see `match_bounds`)."""
+    max_case_matches: int = 400_000
+    """The per-case work budget: the most matches all rules together could have."""
 
     def __post_init__(self) -> None:
-        for name in ("max_file_bytes", "max_people", "max_events", "max_text", "max_depth"):
+        for name in _LIMIT_FIELDS:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"Limits.{name} must be a positive integer")
@@ -73,6 +94,18 @@ class Limits:
                 )
 
 
+_LIMIT_FIELDS = (
+    "max_file_bytes",
+    "max_people",
+    "max_events",
+    "max_text",
+    "max_depth",
+    "max_involvements",
+    "max_facts",
+    "max_rule_matches",
+    "max_case_matches",
+)
+
 DEFAULT_LIMITS = Limits()
 
 
@@ -82,6 +115,46 @@ class LimitProblem(ValueError):
     def __init__(self, message: str, path: str = "") -> None:
         super().__init__(message)
         self.path = path
+
+
+NOT_REGULAR = "not a regular file (a pipe, device, socket or folder); give a file"
+
+
+def open_regular(path: str | os.PathLike[str]) -> io.FileIO:
+    """Open a file for reading in binary, refusing anything but a regular file: a pipe would
+    block the reader and a device (`/dev/zero`) never ends. The check is made on the opened
+    descriptor, and opening does not wait for a pipe's writer. Raises `LimitProblem` for a
+    file of the wrong kind and `OSError` for one that cannot be opened."""
+    if not stat.S_ISREG(os.stat(path).st_mode):  # before opening: a device may act on open
+        raise LimitProblem(NOT_REGULAR)
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise LimitProblem(NOT_REGULAR)
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return io.FileIO(fd, "rb", closefd=True)
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_regular(path: str | os.PathLike[str], max_bytes: int) -> bytes:
+    """The bytes of a regular file of at most `max_bytes` (`open_regular`; never reads more
+    than one byte past the limit, whatever the file claims its size is)."""
+    with open_regular(path) as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size > max_bytes:
+            raise LimitProblem(f"file is {size} bytes, over the {max_bytes}-byte limit")
+        chunks: list[bytes] = []
+        got = 0
+        while got <= max_bytes and (chunk := handle.read(max_bytes + 1 - got)):
+            chunks.append(chunk)
+            got += len(chunk)
+    data = b"".join(chunks)
+    if len(data) > max_bytes:
+        raise LimitProblem(f"file is over the {max_bytes}-byte limit")
+    return data
 
 
 def read_yaml_document(text: str, limits: Limits = DEFAULT_LIMITS) -> Any:
@@ -238,8 +311,35 @@ def check_document(data: Any, limits: Limits = DEFAULT_LIMITS) -> None:
             items = data.get(field)
             if isinstance(items, list | tuple) and len(items) > cap:
                 raise LimitProblem(f"{len(items)} {noun}, over the limit of {cap}", field)
+        events = data.get("events")
+        if isinstance(events, list | tuple):
+            listed = sum(
+                len(e["people"])
+                for e in events
+                if isinstance(e, Mapping) and isinstance(e.get("people"), list | tuple)
+            )
+            if listed > limits.max_involvements:
+                raise LimitProblem(involvements_message(listed, limits), "events")
     if not _fits(data, limits.max_text, limits.max_depth):
         _walk(data, limits.max_text, limits.max_depth)
+
+
+def involvements_message(listed: int, limits: Limits) -> str:
+    return (
+        f"the events list {listed} people in all, over the limit of {limits.max_involvements}"
+        " (Limits.max_involvements)"
+    )
+
+
+def check_case_size(people: int, events: int, involvements: int, limits: Limits) -> None:
+    """Refuse a case whose facts would exceed the work limits, before any fact is built."""
+    if involvements > limits.max_involvements:
+        raise LimitProblem(involvements_message(involvements, limits), "events")
+    facts = 2 + people + events + involvements  # client and summary, then one per item
+    if facts > limits.max_facts:
+        raise LimitProblem(
+            f"the case makes {facts} facts, over the limit of {limits.max_facts} (Limits.max_facts)"
+        )
 
 
 def _field_names() -> frozenset[str]:
@@ -362,11 +462,15 @@ def _where(mark: Any) -> str:
 __all__ = [
     "CEILINGS",
     "DEFAULT_LIMITS",
+    "FACT_ID_CEILING",
     "MAX_NODES",
     "LimitProblem",
     "Limits",
+    "check_case_size",
     "check_document",
     "check_yaml_text",
     "depth_message",
+    "open_regular",
+    "read_regular",
     "read_yaml_document",
 ]

@@ -6,6 +6,7 @@ Only YAML's safe loader is used: case files are data and never construct Python 
 from __future__ import annotations
 
 import glob
+import io
 import json
 import os
 import re
@@ -18,10 +19,13 @@ from pydantic import ValidationError
 from .errors import CaseError, problems_from_validation
 from .limits import (
     DEFAULT_LIMITS,
+    NOT_REGULAR,
     LimitProblem,
     Limits,
     check_document,
     depth_message,
+    open_regular,
+    read_regular,
     read_yaml_document,
 )
 from .model.case import Case
@@ -83,34 +87,51 @@ def read_cases(
 ) -> Iterator[Case | CaseError]:
     """Like `load_cases`, but a bad case is yielded as its `CaseError` and reading goes on."""
     for path in case_paths(source):
-        if path.suffix == ".jsonl":
-            yield from _read_jsonl(path, limits or DEFAULT_LIMITS)
-            continue
-        try:
-            yield load_case(path, limits=limits)
-        except CaseError as exc:
-            yield exc
+        yield from read_file(path, limits=limits)
+
+
+def read_file(path: Path, *, limits: Limits | None = None) -> Iterator[Case | CaseError]:
+    """The cases of one file `case_paths` listed (one, or one per line of a JSONL file), a
+    bad case yielded as its `CaseError`; a file that is not a regular file is one error."""
+    if path.suffix == ".jsonl":
+        yield from _read_jsonl(path, limits or DEFAULT_LIMITS)
+        return
+    try:
+        yield load_case(path, limits=limits)
+    except CaseError as exc:
+        yield exc
 
 
 def case_paths(source: str | os.PathLike[str]) -> list[Path]:
-    """The case files a file, directory or glob names, in sorted order."""
+    """The case files a file, directory or glob names, in sorted order.
+
+    A named path that is not a regular file (a pipe, a device, a link to nothing) is refused
+    here; inside a folder or among glob matches, such entries are listed and each refused when
+    read, so they are reported rather than skipped."""
     text = str(source)
     path = Path(text)
     if path.is_dir():
-        return sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in CASE_SUFFIXES)
+        return sorted(p for p in path.rglob("*") if not p.is_dir() and p.suffix in CASE_SUFFIXES)
     if path.is_file():
         return [path]
+    if path.is_symlink() and not path.exists():
+        raise CaseError("a symbolic link to nothing", source=text)
+    if path.exists():
+        raise CaseError(NOT_REGULAR, source=text)
     matches = sorted(Path(m) for m in glob.glob(text, recursive=True))
     if not matches:
         raise CaseError("no such file, directory or glob match", source=text)
-    return [m for m in matches if m.is_file()]
+    return [m for m in matches if not m.is_dir()]
 
 
 def _read_jsonl(path: Path, limits: Limits) -> Iterator[Case | CaseError]:
     try:
-        handle = path.open("r", encoding="utf-8", errors="strict")
+        handle = io.TextIOWrapper(open_regular(path), encoding="utf-8", errors="strict")
     except OSError as exc:
         yield CaseError(f"cannot read the file ({exc.strerror})", source=str(path))
+        return
+    except LimitProblem as exc:
+        yield CaseError(str(exc), source=str(path))
         return
     with handle:
         number = 0
@@ -150,20 +171,13 @@ def _read_jsonl(path: Path, limits: Limits) -> Iterator[Case | CaseError]:
 def _read_document(path: Path, limits: Limits) -> Any:
     source = str(path)
     try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise CaseError(f"cannot read the file ({exc.strerror})", source=source) from None
-    if size > limits.max_file_bytes:
-        raise CaseError(
-            f"file is {size} bytes, over the {limits.max_file_bytes}-byte limit for one case",
-            source=source,
-        )
-    try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular(path, limits.max_file_bytes).decode("utf-8")
     except UnicodeDecodeError:
         raise CaseError("file is not UTF-8 text", source=source) from None
     except OSError as exc:
         raise CaseError(f"cannot read the file ({exc.strerror})", source=source) from None
+    except LimitProblem as exc:
+        raise CaseError(f"{exc} for one case", source=source) from None
     if path.suffix == ".json":
         try:
             return _json_loads(text)

@@ -15,12 +15,15 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from .engine import get_engine
+from .engine.budget import check_work
 from .engine.durable_engine import available as durable_available
 from .engine.open_world import open_rules
+from .errors import CaseError
 from .facts import FactParams, build_facts
 from .formulation.build import build
 from .formulation.model import Formulation
 from .graph import RelationshipGraph
+from .limits import DEFAULT_LIMITS, LimitProblem, Limits, check_case_size
 from .loading import parse_case
 from .model.case import Case
 from .rulepack.compile import compiled
@@ -65,11 +68,22 @@ def formulate(
     profile: str = "classic",
     rules: RulesArg = None,
     options: FormulateOptions | Mapping[str, Any] | None = None,
+    limits: Limits | None = None,
 ) -> Formulation:
     """Formulate one case: scores per area, the focus, the middle-phase plan, the session plan
-    and a statement to share with the patient. Deterministic for a given case and rule pack."""
+    and a statement to share with the patient. Deterministic for a given case and rule pack.
+
+    A case that would take more work than `limits` allows (facts, involvements, matches per
+    rule and per case) is refused with a `CaseError` naming the limit, before any rule runs."""
+    limits = limits or DEFAULT_LIMITS
     if not isinstance(case, Case):
-        case = parse_case(case)
+        case = parse_case(case, limits=limits)
+    try:
+        check_case_size(
+            len(case.people), len(case.events), sum(len(e.people) for e in case.events), limits
+        )
+    except LimitProblem as exc:
+        raise CaseError(str(exc), case_id=case.id, path=exc.path) from None
     opts = (
         options
         if isinstance(options, FormulateOptions)
@@ -82,6 +96,7 @@ def formulate(
     engine = get_engine(cpack, opts.engine)
     params = cpack.params
     facts = build_facts(RelationshipGraph(case), FactParams.from_mapping(params))
+    check_work(cpack, facts, limits, case_id=case.id)
     findings = engine.run(facts)
     scores = score_all(
         spec.areas, findings, float(params["presence_threshold"]), subtype_values(pack)

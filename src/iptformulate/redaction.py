@@ -14,7 +14,7 @@ from typing import Any
 
 from .model.case import Case, Episode, When, _months_between
 
-_PREFIX = {"case": "C", "person": "P", "event": "E"}
+_PREFIX = {"case": "C", "person": "P", "event": "E", "source": "S"}
 _MIN_HEX = 8
 _MONTHS = 1200
 

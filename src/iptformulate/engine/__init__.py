@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 from functools import lru_cache
 from typing import Literal
@@ -43,8 +44,14 @@ def make_engine(pack: CompiledPack, engine: EngineName = "auto") -> Engine:
 
 @lru_cache(maxsize=32)
 def get_engine(pack: CompiledPack, engine: EngineName = "auto") -> Engine:
-    """One engine per compiled pack and process: durable-rules cannot unregister a ruleset."""
+    """One engine per compiled pack and process (building a durable ruleset is costly; an
+    evicted engine frees its ruleset). A forked child starts with none: it never uses an
+    engine, or a lock, of its parent's, which another thread may have held at the fork."""
     return make_engine(pack, engine)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=get_engine.cache_clear)
 
 
 __all__ = [

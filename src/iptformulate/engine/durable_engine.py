@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import itertools
 import json
+import os
 import re
 import threading
 import weakref
@@ -22,6 +23,7 @@ from typing import Any
 
 from ..errors import RuleError
 from ..facts import Fact
+from ..limits import FACT_ID_CEILING
 from ..rulepack.compile import (
     ALIAS_PREFIX,
     CompiledPack,
@@ -43,7 +45,7 @@ else:
 
 GUARD_KIND = "_case"
 _OBSERVED = 2  # durable-rules' result code for "a fact with this id is stored already"
-MAX_FACTS = 797_186
+MAX_FACTS = FACT_ID_CEILING
 """Facts are identified by their index in the case, sent as the durable `id`. durable-rules
 keys stored facts by a 32-bit FNV-1a hash of that text and takes equal hashes for the same
 fact; the texts of -1 .. MAX_FACTS - 1 hash apart (tests/test_durable_driver.py)."""
@@ -344,7 +346,7 @@ class DurableEngine:
         self._findings = [_Findings(rule) for rule in ranked]
         guard_fact = self._codecs[GUARD_KIND].encode({"kind": GUARD_KIND}, -1, {})
         self._session = _Session(handle, guard_fact)
-        weakref.finalize(self, self._session.close)
+        weakref.finalize(self, _release, self._session, os.getpid())
 
     def _locate_error(self, definition: dict[str, Any], exc: Exception) -> RuleError:
         """Register rule by rule in scratch rulesets so the error names the broken file."""
@@ -469,6 +471,18 @@ class DurableEngine:
                 if text:  # else no pattern can match it
                     batch.append(text)
                     ids.append(fact_id)
+
+
+def _release(session: _Session, pid: int) -> None:
+    """Free an engine's ruleset in the C core once the engine is gone (a process that
+    compiles many parameter overrides would otherwise keep every ruleset): its session goes
+    first. Only the process that created it does so; a forked child leaves it alone."""
+    if os.getpid() != pid or _durable is None:
+        return
+    try:
+        session.close()
+    finally:
+        _durable.delete_ruleset(session.handle)
 
 
 _RETRACT_ALL = ",".join(f'{{"id":{i}}}' for i in range(4096))

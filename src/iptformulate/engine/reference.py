@@ -79,7 +79,8 @@ def _pattern_pred(p: CompiledPattern) -> Pred:
 
 
 class ReferenceEngine:
-    """Evaluates a compiled pack by nested loops over the facts each pattern admits."""
+    """Evaluates a compiled pack: each pattern filters the facts of its kind once per rule,
+    and a joined pattern looks its partners up in a hash index on its join fields."""
 
     name = "reference"
 
@@ -116,6 +117,7 @@ class ReferenceEngine:
             alias = rule.patterns[0].alias
             yield from ({alias: fact} for fact in admitted[0])
             return
+        lookups = [_lookup(p, facts) for p, facts in zip(rule.patterns, admitted, strict=True)]
 
         def extend(i: int, bound: dict[str, Fact]) -> Iterator[dict[str, Fact]]:
             if i == len(rule.patterns):
@@ -123,18 +125,47 @@ class ReferenceEngine:
                 return
             pattern = rule.patterns[i]
             used = {id(f) for f in bound.values()}
-            for fact in admitted[i]:
+            for fact in lookups[i](bound):
                 if id(fact) in used:
                     continue  # durable-rules default: one fact fills one pattern of a rule
-                if not all(
-                    field in fact
-                    and other_field in bound[other]
-                    and fact[field] == bound[other][other_field]
-                    for field, other, other_field in pattern.joins
-                ):
-                    continue
                 bound[pattern.alias] = fact
                 yield from extend(i + 1, bound)
                 del bound[pattern.alias]
 
         yield from extend(0, {})
+
+
+Lookup = Callable[[dict[str, Fact]], Sequence[Fact]]
+
+
+def _lookup(pattern: CompiledPattern, admitted: list[Fact]) -> Lookup:
+    """The facts `pattern` can add to a partial binding: all it admits when it has no join,
+    else those whose join fields equal (Python `==`) the bound facts' fields, found in a hash
+    index built once per rule and case."""
+    if not pattern.joins:
+        return lambda bound: admitted
+    fields = [field for field, _, _ in pattern.joins]
+    others = [(other, other_field) for _, other, other_field in pattern.joins]
+    index: dict[tuple[Any, ...], list[Fact]] = {}
+    try:
+        for fact in admitted:
+            if all(field in fact for field in fields):
+                index.setdefault(tuple(fact[field] for field in fields), []).append(fact)
+    except TypeError:  # an unhashable value: compare one by one
+        return lambda bound: [f for f in admitted if _joins(f, pattern, bound)]
+
+    def lookup(bound: dict[str, Fact]) -> Sequence[Fact]:
+        try:
+            key = tuple(bound[other][other_field] for other, other_field in others)
+            return index.get(key, ())
+        except (KeyError, TypeError):  # a bound fact lacks the field, or its value is unhashable
+            return [f for f in admitted if _joins(f, pattern, bound)]
+
+    return lookup
+
+
+def _joins(fact: Fact, pattern: CompiledPattern, bound: dict[str, Fact]) -> bool:
+    return all(
+        field in fact and other_field in bound[other] and fact[field] == bound[other][other_field]
+        for field, other, other_field in pattern.joins
+    )

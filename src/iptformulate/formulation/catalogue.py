@@ -17,6 +17,7 @@ from ..errors import RuleError, format_loc
 from ..model.vocab import AreaId
 from ..rulepack.load import RulePack
 from ..rulepack.spec import Source
+from .rationale import slot_problem
 
 AreaKey = AreaId
 
@@ -150,10 +151,27 @@ def _load(pack: RulePack, key: str, model: type[BaseModel]) -> Any:
     if not isinstance(data, dict):
         raise RuleError("expected a mapping at the top of the file", file=file)
     try:
-        return model.model_validate(data)
+        result = model.model_validate(data)
     except ValidationError as exc:
         err = exc.errors(include_url=False, include_input=False)[0]
         raise RuleError(str(err["msg"]), file=file, path=format_loc(err["loc"])) from None
+    _check_slots(data, file, [])
+    return result
+
+
+def _check_slots(node: Any, file: str, path: list[str | int]) -> None:
+    """Every text of a catalogue is filled by plain `{name}` substitution; refuse any other
+    slot (`{0}`, `{x.attr}`, `{x[0]}`, `{x:>9}`) when the catalogue is loaded."""
+    if isinstance(node, str):
+        problem = slot_problem(node)
+        if problem is not None:
+            raise RuleError(problem, file=file, path=format_loc(path))
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            _check_slots(value, file, [*path, str(key)])
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            _check_slots(value, file, [*path, i])
 
 
 @lru_cache(maxsize=16)

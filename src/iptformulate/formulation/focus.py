@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import NamedTuple, cast
 
 from .catalogue import FocusPolicy
+from .rationale import fill_fields
 
 
 class Candidate(NamedTuple):
@@ -70,8 +71,8 @@ def _deciding_reason(
     """The first ranking key that tells the two apart, in words."""
     for name, one, two in zip(policy.order, keys[winner.area], keys[loser.area], strict=True):
         if one != two:
-            return policy.reasons[name].format(area=winner.label)
-    return policy.reasons["score"].format(area=winner.label)
+            return fill_fields(policy.reasons[name], {"area": winner.label})
+    return fill_fields(policy.reasons["score"], {"area": winner.label})
 
 
 def choose_focus(
@@ -104,7 +105,7 @@ def choose_focus(
         f"{primary.label} is present with a score of {primary.score:.2f}.",
     ]
     if primary.link:
-        reasons.append(policy.reasons["onset_link"].format(area=primary.label))
+        reasons.append(fill_fields(policy.reasons["onset_link"], {"area": primary.label}))
     secondary: Candidate | None = None
     if max_foci >= 2 and len(present) > 1:
         secondary = present[1]

@@ -2,16 +2,14 @@
 
 Templates hold `{alias}`, `{alias.field}` and `{alias.field|filter}` slots only; they are filled by
 plain substitution, never evaluated. Each template is split once, so filling one per finding
-needs no regex. The catalogues' `str.format` templates (`{name}` fields) are compiled once too.
+needs no regex. The catalogues' `{name}` templates are split once and filled the same way.
 """
 
 from __future__ import annotations
 
 import re
-import string
 from collections.abc import Mapping
 from functools import lru_cache
-from operator import itemgetter
 from typing import Any, NamedTuple
 
 from ..facts import UNKNOWN_OFFSET, Fact
@@ -167,52 +165,55 @@ def render(template: str, bound: Mapping[str, Fact], names: Names) -> str:
     return fill(compile_template(template), bound, names)
 
 
-# --- the catalogues' `str.format` templates ({name} fields) ------------------------------
+# --- the catalogues' templates ({name} slots) -----------------------------------------
+#
+# Catalogue templates (statement, goals, technique fits, focus reasons) are filled by the same
+# plain substitution as rationales, never by `str.format`: a slot is `{name}` and nothing else,
+# so `{x.__class__}`, `{0}` or `{x:>999999999}` can neither reach interpreter internals nor
+# allocate; the catalogue loader refuses such slots (`slot_problem`) and a slot that slipped
+# through is printed as written.
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def slot_problem(template: str) -> str | None:
+    """Why a catalogue template is not made of `{name}` slots and plain text, or None."""
+    for match in _SLOT.finditer(template):
+        if not _NAME.fullmatch(match.group(1)):
+            return (
+                f"slot '{{{match.group(1)[:40]}}}' is not a plain name; templates take "
+                "{name} slots only (no attributes, indexes, positions or format specs)"
+            )
+    return None
 
 
 @lru_cache(maxsize=1024)
 def field_names(template: str) -> tuple[str, ...]:
-    """The names of a `str.format` template's fields."""
-    return tuple({name for _, name, _, _ in string.Formatter().parse(template) if name})
-
-
-def fill_fields(template: str, values: Mapping[str, str]) -> str:
-    """`template.format(...)` with `values`, a name it lacks left empty."""
-    compiled = _compiled(template)
-    try:
-        if compiled is not None:
-            return _apply(compiled, values)
-    except KeyError:
-        pass
-    return template.format(**{n: values.get(n, "") for n in field_names(template)})
-
-
-def format_fields(template: str, values: Mapping[str, str]) -> str:
-    """`template.format(**values)` for string values, as a %-format compiled once."""
-    compiled = _compiled(template)
-    return template.format(**values) if compiled is None else _apply(compiled, values)
-
-
-def _apply(compiled: tuple[str, int, itemgetter[Any]], values: Mapping[str, str]) -> str:
-    pattern, names, get = compiled
-    if names == 0:
-        return pattern
-    return pattern % (get(values) if names > 1 else (get(values),))
+    """The names of a template's `{name}` slots."""
+    return tuple(dict.fromkeys(name for _, name in _pieces(template) if name is not None))
 
 
 @lru_cache(maxsize=1024)
-def _compiled(template: str) -> tuple[str, int, itemgetter[Any]] | None:
-    """`template` as a %-format, its number of fields and a getter of their values; None if a
-    field is more than a plain name (then `str.format` handles it)."""
-    texts = [""]
-    names: list[str] = []
-    for text, name, spec, conversion in string.Formatter().parse(template):
-        texts[-1] += text
-        if name is None:
-            continue
-        if not name.isidentifier() or spec or conversion is not None:
-            return None
-        names.append(name)
-        texts.append("")
-    pattern = "%s".join(t.replace("%", "%%") for t in texts)
-    return (pattern if names else texts[0]), len(names), itemgetter(*names or [""])
+def _pieces(template: str) -> tuple[tuple[str, str | None], ...]:
+    """The template as (literal text, slot name or None) pairs; a slot that is not a plain
+    name stays literal text."""
+    out: list[tuple[str, str | None]] = []
+    last = 0
+    for match in _SLOT.finditer(template):
+        if _NAME.fullmatch(match.group(1)):
+            out.append((template[last : match.start()], match.group(1)))
+            last = match.end()
+    out.append((template[last:], None))
+    return tuple(out)
+
+
+def fill_fields(template: str, values: Mapping[str, str]) -> str:
+    """The template with each `{name}` slot replaced by `values[name]` (empty if missing)."""
+    return "".join(
+        text + (values.get(name, "") if name else "") for text, name in _pieces(template)
+    )
+
+
+def format_fields(template: str, values: Mapping[str, str]) -> str:
+    """`fill_fields`, where every slot must have a value (KeyError otherwise)."""
+    return "".join(text + (values[name] if name else "") for text, name in _pieces(template))

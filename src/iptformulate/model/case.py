@@ -59,7 +59,19 @@ DAYS_PER_MONTH = 30.4375
 _nfc = partial(unicodedata.normalize, "NFC")
 """A C callable: pydantic calls it without building a Python frame per string."""
 
-Text = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(_nfc)]
+
+def _nfc_within(text: str) -> str:
+    """NFC, which can lengthen a text: the limit holds for the normalised text too, so a
+    loaded case always reloads from its own dump (in a worker process, for one)."""
+    if text.isascii():
+        return text
+    text = _nfc(text)
+    if len(text) > MAX_TEXT:
+        raise ValueError(f"text is over {MAX_TEXT} characters once normalised (NFC)")
+    return text
+
+
+Text = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(_nfc_within)]
 """Free text: normalised to NFC, never shown in errors or logs."""
 
 Ident = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]

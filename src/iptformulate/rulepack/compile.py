@@ -8,12 +8,13 @@ normal form is what makes the differential test meaningful.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from ..errors import RuleError
+from ..errors import OptionError, RuleError
 from .load import RulePack
 from .spec import Op, Param, RuleSpec
 
@@ -128,6 +129,7 @@ def compile_pack(
                 f"unknown parameter {name!r} for profile {profile!r}; "
                 f"choose from {', '.join(sorted(params))}"
             )
+        _check_override(name, value)
         params[name] = value
     selected = [
         r
@@ -136,7 +138,43 @@ def compile_pack(
         or (only is None and profile in r.profiles and r.area in spec.areas)
     ]
     compiled = tuple(compile_rule(r, params, pack.files[r.code]) for r in selected)
+    _check_patterns_per_kind(compiled, pack)
     return CompiledPack(pack=pack, profile=profile, rules=compiled, params=params)
+
+
+MAX_PATTERNS_PER_KIND = 64
+"""durable-rules fails (error 303) when one fact completes more than 64 alpha paths; a pack
+with at most this many patterns per fact kind can never get there."""
+
+
+def _check_patterns_per_kind(rules: tuple[CompiledRule, ...], pack: RulePack) -> None:
+    counts: dict[str, int] = {}
+    for rule in rules:
+        for pattern in rule.patterns:
+            counts[pattern.kind] = counts.get(pattern.kind, 0) + 1
+            if counts[pattern.kind] > MAX_PATTERNS_PER_KIND:
+                raise RuleError(
+                    f"more than {MAX_PATTERNS_PER_KIND} patterns on '{pattern.kind}' facts in one "
+                    "profile; durable-rules cannot run them on one fact (error 303): merge rules "
+                    "or move some to another profile",
+                    file=pack.files.get(rule.code, pack.root), code=rule.code,
+                )  # fmt: skip
+
+
+def _check_override(name: str, value: object) -> None:
+    """A parameter override must be a plain finite number both engines read alike: the rule
+    files' own bounds (32-bit integers; no exponent-form floats)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        plain = False
+    elif isinstance(value, float):
+        plain = math.isfinite(value) and (value == 0 or 1e-4 <= abs(value) <= 1e9)
+    else:
+        plain = abs(value) < 2**31
+    if not plain:
+        raise OptionError(
+            f"parameter {name!r} must be a finite plain number (an integer below 2**31, or a "
+            "decimal between 0.0001 and 1e9 in size, or 0)"
+        )
 
 
 @lru_cache(maxsize=256)

@@ -19,8 +19,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from ..errors import RuleError, format_loc
-from ..facts import FACT_FIELDS, GRIEF_SIGNS
-from ..limits import DEFAULT_LIMITS, LimitProblem, read_yaml_document
+from ..facts import FACT_FIELDS, GRIEF_SIGNS, build_facts
+from ..limits import DEFAULT_LIMITS, LimitProblem, read_regular, read_yaml_document
 from .cache import parsed
 from .spec import (
     AREA_IDS,
@@ -64,6 +64,54 @@ def _fields_of(kind: str) -> set[str]:
 
 
 FACT_FIELD_NAMES = {kind: _fields_of(kind) for kind in (*FACT_FIELDS, "candidate")}
+
+
+@lru_cache(maxsize=1)
+def fact_field_types() -> dict[str, dict[str, type]]:
+    """Per fact kind, the type (`int` or `str`) of each documented field (`FACT_FIELDS`), read
+    off the facts of a small case that has every kind: the types the engines will see."""
+    from ..graph import RelationshipGraph
+    from ..loading import parse_case
+
+    case = parse_case(
+        {
+            "id": "types",
+            "people": [{"id": "p", "name": "p", "relationship": "friend", "ring": 1}],
+            "events": [
+                {"id": "e", "type": "conflict", "months_from_onset": -1, "people": ["p"]},
+                {"id": "r", "type": "move", "role_effects": [{"role": "other", "change": "ended"}]},
+            ],
+        }
+    )
+    types: dict[str, dict[str, type]] = {"candidate": dict.fromkeys(_fields_of("candidate"), str)}
+    for fact in build_facts(RelationshipGraph(case)):
+        kind = str(fact["kind"])
+        names = FACT_FIELD_NAMES[kind]
+        types[kind] = {name: type(value) for name, value in fact.items() if name in names}
+    return types
+
+
+def _type_problem(kind: str, name: str, op: str, value: Any) -> str | None:
+    """Why a condition compares a fact field with a value of another type, or None.
+
+    The engines disagree on such comparisons (durable-rules compares a text with a number,
+    the reference evaluator does not), and no well-typed fact could match them anyway."""
+    held = fact_field_types().get(kind, {}).get(name)
+    if held is None:
+        return None
+    noun = "a number" if held is int else "text"
+    if op in ("lt", "lte", "gt", "gte") and held is not int:
+        return f"field '{name}' holds text; '{op}' compares numbers (use eq, neq, in or not_in)"
+    values = value if op in ("in", "not_in") else [value]
+    for item in values:
+        if isinstance(item, Param):
+            if held is not int:
+                return f"field '{name}' holds text; a profile parameter is a number"
+        elif type(item) is not held:
+            shown = "a number" if isinstance(item, int) else "text"
+            quote = ' (quote a number meant as text: "3")' if held is str else ""
+            return f"field '{name}' holds {noun}; compare it with {noun}, not {shown}{quote}"
+    return None
 
 
 @dataclass(frozen=True, eq=False)
@@ -135,11 +183,11 @@ def fixture_path(rule_file: Path) -> Path:
 def read_yaml(path: Path, root: Path) -> Any:
     rel = _rel(path, root)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular(path, DEFAULT_LIMITS.max_file_bytes).decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise RuleError(f"cannot read the file ({exc})", file=rel) from None
-    if len(text) > DEFAULT_LIMITS.max_file_bytes:
-        raise RuleError(f"file is over {DEFAULT_LIMITS.max_file_bytes} characters", file=rel)
+    except LimitProblem as exc:
+        raise RuleError(str(exc), file=rel) from None
     text = unicodedata.normalize("NFC", text)
     try:
         # limits first, so no object is built from a hostile file (and `_ban` cannot recurse
@@ -254,12 +302,24 @@ def _lint(rule: RuleSpec, rel: str) -> None:
                 )  # fmt: skip
         for j, cond in enumerate([pattern.where, *pattern.any]):
             label = f"{where}.where" if j == 0 else f"{where}.any[{j - 1}]"
-            for name in cond:
+            if j > 0 and not cond:
+                raise RuleError(
+                    "an alternative with no condition always holds; give it a condition or "
+                    "drop the 'any' list", file=rel, code=rule.code, path=label,
+                )  # fmt: skip
+            for name, value in cond.items():
                 if name not in fields:
                     raise RuleError(
                         f"fact '{pattern.fact}' has no field '{name}' (see docs/facts.md)",
                         file=rel, code=rule.code, path=f"{label}.{name}",
                     )  # fmt: skip
+                tests = value.items() if isinstance(value, Op) else [("eq", value)]
+                for op, operand in tests:
+                    problem = _type_problem(pattern.fact, name, op, operand)
+                    if problem is not None:
+                        raise RuleError(
+                            problem, file=rel, code=rule.code, path=f"{label}.{name}.{op}"
+                        )
         seen[alias] = pattern.fact
     for name in rule.evidence_aliases():
         if name not in seen:
