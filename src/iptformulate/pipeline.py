@@ -28,6 +28,26 @@ from .scoring import score_all
 
 RulesArg = str | os.PathLike[str] | RulePack | None
 
+AUTO_PROFILE = "auto"
+"""The profile name that picks a profile per case (`auto_profile`)."""
+AUTO_CHOICES = ("classic", "ipsrt", "ipt-a")
+"""Every profile `auto_profile` can pick."""
+
+
+def auto_profile(case: Case) -> str:
+    """The profile a clinician would pick: IPSRT for bipolar depression, IPT-A for
+    adolescents, classic otherwise."""
+    if case.diagnosis == "bipolar_depression":
+        return "ipsrt"
+    if case.population == "adolescent":
+        return "ipt-a"
+    return "classic"
+
+
+def profiles_of(profile: str) -> tuple[str, ...]:
+    """The profiles a run with `profile` may use: all of `AUTO_CHOICES` for "auto"."""
+    return AUTO_CHOICES if profile == AUTO_PROFILE else (profile,)
+
 
 class FormulateOptions(BaseModel):
     """Options of `formulate`; every field is recorded in the formulation's provenance."""
@@ -66,9 +86,12 @@ def formulate(
     options: FormulateOptions | Mapping[str, Any] | None = None,
 ) -> Formulation:
     """Formulate one case: scores per area, the focus, the middle-phase plan, the session plan
-    and a statement to share with the patient. Deterministic for a given case and rule pack."""
+    and a statement to share with the patient. Deterministic for a given case and rule pack.
+    `profile="auto"` picks one per case (`auto_profile`)."""
     if not isinstance(case, Case):
         case = parse_case(case)
+    if profile == AUTO_PROFILE:
+        profile = auto_profile(case)
     opts = (
         options
         if isinstance(options, FormulateOptions)
