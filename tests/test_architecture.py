@@ -10,12 +10,13 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "iptformulate"
 STAGE = {
     "errors": 0, "_version": 0,
     "model": 1, "loading": 1, "schema": 1, "docsgen": 1, "examples": 1, "limits": 1, "redaction": 1,
+    "netcanvas": 1,
     "graph": 2, "facts": 3, "rulepack": 4, "engine": 5, "scoring": 6,
     "formulation": 7, "render": 8, "comparison": 8, "agreement": 8, "plot": 8, "tabular": 8,
 }  # fmt: skip
 WIRING = {
     "pipeline", "cli", "authoring", "__init__", "__main__", "evaluate_cli", "batch", "batch_cli",
-    "case_cli",
+    "case_cli", "netcanvas_cli", "whatif",
 }  # fmt: skip
 
 

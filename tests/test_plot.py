@@ -126,7 +126,9 @@ def test_circle_labels_do_not_overlap_in_a_crowded_ring() -> None:
         for b in boxes[i + 1 :]:
             assert not a.overlaps(b), (a, b)
     texts = [artist(fig, f"label:p{k}").get_text() for k in range(12)]
-    assert all(len(t) <= 22 for t in texts), "long names are shortened"
+    for k, t in enumerate(texts):  # the whole name, wrapped; cut only where nothing fits
+        name = f"Person number {k} with quite a long name"
+        assert t.replace("\n", " ") == name or (t.endswith("…") and name.startswith(t[:-1]))
 
 
 def test_timeline_highlights_the_focus_evidence_and_separates_undated_events() -> None:
@@ -186,11 +188,31 @@ def test_area_scores_threshold_line_presence_and_focus() -> None:
 def test_relationship_graph_is_deterministic_and_typed() -> None:
     case = examples.load("dispute_vs_transition")
     a, b = relationship_graph(case), relationship_graph(case)
-    assert {"node:client", "node:person", "node:event", "node:role"} <= set(gids(a, "node:"))
-    assert {"edge:relationship", "edge:involved_in"} <= set(gids(a, "edge:"))
-    pa = [x.get_xydata().tolist() for x in a.findobj() if (x.get_gid() or "") == "node:person"]
-    pb = [x.get_xydata().tolist() for x in b.findobj() if (x.get_gid() or "") == "node:person"]
+    assert {g.split(":")[1] for g in gids(a, "node:")} == {"client", "person", "event", "role"}
+    assert {"relationship", "involved_in"} <= {g.split(":")[1] for g in gids(a, "edge:")}
+    pa = [x.get_xydata().tolist() for x in a.findobj() if (x.get_gid() or "").startswith("node:")]
+    pb = [x.get_xydata().tolist() for x in b.findobj() if (x.get_gid() or "").startswith("node:")]
     assert pa == pb
+
+
+def test_relationship_graph_teaches_closeness_conflict_support_and_time() -> None:
+    from iptformulate.plot.relgraph import CONFLICT_COLOURS, RING_STEP, SUPPORT_WIDTHS
+
+    case = examples.load("adolescent_divorce")
+    fig = relationship_graph(case)
+    for person in case.people:  # each person on their closeness ring
+        x, y = artist(fig, f"node:person:{person.id}").get_xydata()[0]
+        assert abs((x * x + y * y) ** 0.5 - (person.ring or 5) * RING_STEP) < 1e-9
+        edge = artist(fig, f"edge:relationship:{person.id}")
+        assert edge.get_color() == CONFLICT_COLOURS[person.conflict]
+        assert edge.get_linewidth() == SUPPORT_WIDTHS[person.support]
+    mum, gran = artist(fig, "edge:relationship:mum"), artist(fig, "edge:relationship:grandma")
+    assert mum.get_color() != gran.get_color() and gran.get_linewidth() > mum.get_linewidth()
+    xs = {}
+    for event in case.events:  # labelled by description, placed in time order on one axis
+        assert artist(fig, f"label:{event.id}").get_text().replace("\n", " ") == event.description
+        xs[case.offset(event.id)] = artist(fig, f"node:event:{event.id}").get_xydata()[0][0]
+    assert [xs[k] for k in sorted(xs)] == sorted(xs.values())
 
 
 def test_png_rendering() -> None:

@@ -39,7 +39,7 @@ from .errors import CaseError
 from .formulation.model import Formulation
 from .loading import _case_id, parse_case
 from .model.case import Case
-from .pipeline import FormulateOptions, RulesArg, formulate, resolve_pack
+from .pipeline import FormulateOptions, RulesArg, formulate, profiles_of, resolve_pack
 from .rulepack.compile import compiled
 from .rulepack.load import RulePack
 
@@ -153,7 +153,8 @@ def formulate_many(
     `BrokenExecutor` propagates), or a zero-argument factory whose pools this function owns
     and replaces after a worker dies. `workers` then sizes the window of in-flight work
     (`2 * workers` tasks of up to `chunksize` cases). The profile, rules and options are
-    checked here, before any case is read: an unknown profile raises `KeyError`. A script that
+    checked here, before any case is read: an unknown profile raises `KeyError`. `profile="auto"`
+    picks IPSRT, IPT-A or classic per case (`iptformulate.pipeline.auto_profile`). A script that
     starts worker processes needs the `if __name__ == "__main__":` guard (docs/batch.md).
     """
     if workers < 1 or chunksize < 1:
@@ -169,8 +170,9 @@ def formulate_many(
         where = os.fspath(os.path.abspath(rules))
     config = _Config(profile, where, opts.model_dump())
     pack = resolve_pack(config.rules)
-    pack.profile(profile)
-    compiled(pack, profile, None, tuple(sorted(opts.params.items())))
+    for name in profiles_of(profile):
+        pack.profile(name)
+        compiled(pack, name, None, tuple(sorted(opts.params.items())))
     items = _items(cases)
     if executor is None and workers == 1:
         return _serial(items, config)
@@ -259,8 +261,9 @@ def _warm(config: _Config) -> None:
     """Build the rule pack, its compiled form and the engine once, before the first case."""
     opts = FormulateOptions.model_validate(config.options)
     pack = resolve_pack(config.rules)
-    cpack = compiled(pack, config.profile, None, tuple(sorted(opts.params.items())))
-    get_engine(cpack, opts.engine)
+    for name in profiles_of(config.profile):
+        cpack = compiled(pack, name, None, tuple(sorted(opts.params.items())))
+        get_engine(cpack, opts.engine)
 
 
 def _init_worker(config: _Config, parent: int | None = None) -> None:

@@ -34,6 +34,7 @@ _EPILOG = """examples:
   iptformulate batch cases/ --out results.jsonl --errors errors.jsonl --summary summary.csv
   iptformulate batch 'intake/**/*.yaml' more.jsonl --out results.jsonl --workers 4
   iptformulate batch cases/ --out results.jsonl --resume
+  iptformulate batch mixed/ --out results.jsonl --profile auto
 
 exit status: 0 every case formulated, 1 some case failed (see --errors), 2 usage error
 (output paths included), 3 an input or --out file cannot be read or an output cannot be
@@ -58,7 +59,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     cmd.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     cmd.add_argument("--resume", action="store_true", help="skip case ids already in --out")
     cmd.add_argument(
-        "--profile", default="classic", help="classic, stuart, who-group, ipsrt, ipt-a"
+        "--profile",
+        default="classic",
+        help="classic, stuart, who-group, ipsrt, ipt-a or auto (ipsrt for bipolar depression, "
+        "ipt-a for adolescents, classic otherwise)",
     )
     cmd.add_argument("--rules", metavar="DIR", help="a rules folder (default: the bundled one)")
     cmd.add_argument("--engine", default="auto", choices=["auto", "durable", "reference"])

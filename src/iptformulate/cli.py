@@ -14,11 +14,14 @@ from ._version import __version__
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INVALID = 0, 1, 2, 3
 EXIT_INTERRUPTED, EXIT_PIPE = 130, 141
+"""130: stopped by Ctrl-C or SIGTERM; 141: the reader of our output went away
+(`iptformulate schema formulation | head`), as a shell reports SIGPIPE, with no traceback."""
 
 _EXAMPLES = """examples:
   iptformulate formulate --example grief_widower
   iptformulate formulate case.yaml --profile stuart --format markdown > report.md
   iptformulate examples
+  iptformulate examples export starter-cases/
   iptformulate rules check
   iptformulate rules test
   iptformulate schema case > case.schema.json
@@ -52,18 +55,25 @@ def _parser() -> argparse.ArgumentParser:
         "--profile", default="classic", help="classic, stuart, who-group, ipsrt, ipt-a"
     )
     form.add_argument(
-        "--format", default="text", choices=["text", "markdown", "json", "html"], dest="fmt"
+        "--format",
+        default="text",
+        choices=["text", "markdown", "json", "html", "fhir"],
+        dest="fmt",
+        help="html: a complete UTF-8 page; fhir: a FHIR R4 Bundle as JSON (extra `fhir`)",
     )
     form.add_argument("--rules", metavar="DIR", help="a rules folder (default: the bundled one)")
     form.add_argument("--engine", default="auto", choices=["auto", "durable", "reference"])
 
     ex = sub.add_parser(
         "examples",
-        help="list the bundled example cases",
-        epilog="example:\n  iptformulate examples",
+        help="list the bundled example cases, or write them out as case files",
+        epilog="examples:\n  iptformulate examples\n  iptformulate examples export my-cases/",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     ex.set_defaults(command="examples")
+    ex.add_argument("action", nargs="?", choices=["list", "export"], default="list")
+    ex.add_argument("dir", nargs="?", help="export: the folder to write <name>.yaml files to")
+    ex.add_argument("--force", action="store_true", help="export: overwrite existing files")
 
     schema = sub.add_parser(
         "schema",
@@ -102,6 +112,9 @@ def _parser() -> argparse.ArgumentParser:
     from .case_cli import add_parsers as add_case_commands
 
     add_case_commands(sub)
+    from .netcanvas_cli import add_parser as add_import
+
+    add_import(sub)
     return parser
 
 
@@ -135,31 +148,52 @@ def _run(args: argparse.Namespace) -> int:
     from .errors import IPTFormulateError
 
     try:
-        if args.command == "formulate":
-            return _formulate(args)
-        if args.command == "examples":
-            return _examples()
-        if args.command == "schema":
-            return _schema(args.which)
-        if args.command == "evaluate":
-            from .evaluate_cli import run as evaluate
-
-            return evaluate(args)
-        if args.command == "batch":
-            from .batch_cli import run as batch
-
-            return batch(args)
-        if args.command in ("validate", "upgrade"):
-            from .case_cli import run_upgrade, run_validate
-
-            return run_validate(args) if args.command == "validate" else run_upgrade(args)
-        return _rules(args)
+        status = _dispatch(args)
+        sys.stdout.flush()  # a closed pipe shows here, where main() still handles it
+        return status
     except IPTFormulateError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INVALID
     except KeyError as exc:  # unknown profile, example or parameter
         print(f"error: {exc.args[0] if exc.args else exc}", file=sys.stderr)
         return EXIT_USAGE
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "formulate":
+        return _formulate(args)
+    if args.command == "examples":
+        return _examples(args)
+    if args.command == "schema":
+        return _schema(args.which)
+    if args.command == "evaluate":
+        from .evaluate_cli import run as evaluate
+
+        return evaluate(args)
+    if args.command == "batch":
+        from .batch_cli import run as batch
+
+        return batch(args)
+    if args.command == "import":
+        from .netcanvas_cli import run as run_import
+
+        return run_import(args)
+    if args.command in ("validate", "upgrade"):
+        from .case_cli import run_upgrade, run_validate
+
+        return run_validate(args) if args.command == "validate" else run_upgrade(args)
+    return _rules(args)
+
+
+def _write_utf8(text: str) -> None:
+    """Write to stdout as UTF-8 whatever the terminal's locale says."""
+    out = text.rstrip("\n") + "\n"
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:
+        sys.stdout.write(out)
+        return
+    sys.stdout.flush()
+    buffer.write(out.encode("utf-8"))
 
 
 def _formulate(args: argparse.Namespace) -> int:
@@ -171,16 +205,52 @@ def _formulate(args: argparse.Namespace) -> int:
     result = formulate(
         case, profile=args.profile, rules=args.rules, options={"engine": args.engine}
     )
-    sys.stdout.write(render(result, args.fmt).rstrip("\n") + "\n")
-    sys.stdout.flush()  # here, where a closed pipe is still handled
+    if args.fmt == "html":
+        from .render.html import document
+
+        _write_utf8(document(result))
+    elif args.fmt == "fhir":
+        try:
+            bundle = result.to_fhir(case)
+        except ModuleNotFoundError:
+            print(
+                "error: --format fhir needs the `fhir` extra: pip install 'iptformulate[fhir]'",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+        _write_utf8(bundle.model_dump_json(indent=2))
+    else:
+        _write_utf8(render(result, args.fmt))
     return EXIT_OK
 
 
-def _examples() -> int:
+def _examples(args: argparse.Namespace) -> int:
     from . import examples
 
-    for name in examples.names():
-        print(f"{name:30} {examples.describe(name)}")
+    if args.action == "list":
+        if args.dir:
+            print("error: a folder is only taken by `examples export DIR`", file=sys.stderr)
+            return EXIT_USAGE
+        for name in examples.names():
+            print(f"{name:30} {examples.describe(name)}")
+        return EXIT_OK
+    if not args.dir:
+        print("error: `examples export` needs the folder to write to", file=sys.stderr)
+        return EXIT_USAGE
+    folder = Path(args.dir)
+    targets = {name: folder / f"{name}.yaml" for name in examples.names()}
+    existing = [path for path in targets.values() if path.exists()]
+    if existing and not args.force:
+        print(
+            f"error: {existing[0]} exists ({len(existing)} of {len(targets)} files); "
+            "use --force to overwrite",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, path in targets.items():
+        path.write_text(examples.text(name), encoding="utf-8")
+    print(f"wrote {len(targets)} example cases to {folder}", file=sys.stderr)
     return EXIT_OK
 
 

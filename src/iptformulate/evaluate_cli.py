@@ -17,10 +17,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # the parser is built on every command; the library loads only when run
     from .errors import CaseError
     from .formulation.model import Formulation
-    from .model.case import Case
 
 EXIT_OK, EXIT_INVALID = 0, 3
-AUTO = "auto"
 
 _EPILOG = """examples:
   iptformulate evaluate results.jsonl --gold expert.csv
@@ -70,15 +68,6 @@ def _count(text: str) -> int:
     return value
 
 
-def auto_profile(case: Case) -> str:
-    """The profile a clinician would pick: IPSRT for bipolar, IPT-A for adolescents."""
-    if case.diagnosis == "bipolar_depression":
-        return "ipsrt"
-    if case.population == "adolescent":
-        return "ipt-a"
-    return "classic"
-
-
 def _is_results(path: Path) -> bool:
     """A JSONL file whose first record carries a formulation (or a batch error)."""
     from .limits import LimitProblem, open_regular
@@ -116,8 +105,7 @@ def _items(
                 if isinstance(case, CaseError):
                     errors.append(case)
                     continue
-                profile = auto_profile(case) if args.profile == AUTO else args.profile
-                yield formulate(case, profile=profile, rules=args.rules)
+                yield formulate(case, profile=args.profile, rules=args.rules)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -32,6 +32,26 @@ from .scoring import score_all
 
 RulesArg = str | os.PathLike[str] | RulePack | None
 
+AUTO_PROFILE = "auto"
+"""The profile name that picks a profile per case (`auto_profile`)."""
+AUTO_CHOICES = ("classic", "ipsrt", "ipt-a")
+"""Every profile `auto_profile` can pick."""
+
+
+def auto_profile(case: Case) -> str:
+    """The profile a clinician would pick: IPSRT for bipolar depression, IPT-A for
+    adolescents, classic otherwise."""
+    if case.diagnosis == "bipolar_depression":
+        return "ipsrt"
+    if case.population == "adolescent":
+        return "ipt-a"
+    return "classic"
+
+
+def profiles_of(profile: str) -> tuple[str, ...]:
+    """The profiles a run with `profile` may use: all of `AUTO_CHOICES` for "auto"."""
+    return AUTO_CHOICES if profile == AUTO_PROFILE else (profile,)
+
 
 class FormulateOptions(BaseModel):
     """Options of `formulate`; every field is recorded in the formulation's provenance."""
@@ -73,11 +93,14 @@ def formulate(
     """Formulate one case: scores per area, the focus, the middle-phase plan, the session plan
     and a statement to share with the patient. Deterministic for a given case and rule pack.
 
-    A case that would take more work than `limits` allows (facts, involvements, matches per
-    rule and per case) is refused with a `CaseError` naming the limit, before any rule runs."""
+    `profile="auto"` picks one per case (`auto_profile`). A case that would take more work than
+    `limits` allows (facts, involvements, matches per rule and per case) is refused with a
+    `CaseError` naming the limit, before any rule runs."""
     limits = limits or DEFAULT_LIMITS
     if not isinstance(case, Case):
         case = parse_case(case, limits=limits)
+    if profile == AUTO_PROFILE:
+        profile = auto_profile(case)
     try:
         check_case_size(
             len(case.people), len(case.events), sum(len(e.people) for e in case.events), limits
@@ -114,6 +137,7 @@ def formulate(
         fallback=opts.engine == "auto" and not durable_available(),
         options=recorded,
         open_fields=open_rules(cpack, facts, findings),
+        rule_weights={r.code: r.weight for r in cpack.rules},
     )
 
 

@@ -1,7 +1,7 @@
-"""Which unknowns could change the result: rules that did not fire but would have, had an
-unknown field been known.
+"""Which unknowns could change the result: rules that did not fire (on a given fact) but would
+have, had an unknown field been known.
 
-Each rule that did not fire is tried again on the facts with every unknown value (`unknown`,
+Each rule is tried again on the facts it did not fire on, with every unknown value (`unknown`,
 `-1`, an unplaced ring, an unknown offset) taken as able to satisfy any condition on it. A rule
 that then fires on some fact, thanks to at least one such field, names those fields: they are
 what to ask next. Joins between patterns are not re-checked (an over-report, never a miss), and
@@ -90,21 +90,28 @@ def open_rules(
     Core rules are always tried; supporting and sub-type rules only for an area whose core
     already fired (elsewhere they could not change the result)."""
     findings = list(findings)
-    fired = {f.code for f in findings}
+    fired: dict[str, set[str]] = {}  # rule -> the facts it already fired on
+    for f in findings:
+        fired.setdefault(f.code, set()).update(f.fact_ids)
     cored = {f.area for f in findings if f.effect == "core"}
     by_kind: dict[str, list[Fact]] = {}
     for fact in facts:
         by_kind.setdefault(str(fact["kind"]), []).append(fact)
     out: dict[Open, set[str]] = {}
     for rule in pack.rules:
-        if rule.code in fired or rule.reads_derived or rule.effect == "against":
+        if rule.reads_derived or rule.effect == "against":
             continue
+        done = fired.get(rule.code, set())
         if rule.effect != "core" and rule.area not in cored:
             continue
         needed: list[Open] = []
         possible = True
         for pattern in rule.patterns:
-            admitted = [(f, _admits(pattern, f)) for f in by_kind.get(pattern.kind, ())]
+            admitted = [
+                (f, _admits(pattern, f))
+                for f in by_kind.get(pattern.kind, ())
+                if f["id"] not in done
+            ]
             admitted = [(f, o) for f, o in admitted if o is not None]
             if not admitted:
                 possible = False

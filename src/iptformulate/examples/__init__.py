@@ -11,7 +11,7 @@ from ..limits import safe_load
 from ..loading import parse_case
 from ..model.case import Case
 
-__all__ = ["describe", "load", "names"]
+__all__ = ["describe", "load", "names", "text"]
 
 _PACKAGE = "iptformulate.examples"
 
@@ -53,12 +53,17 @@ def names() -> list[str]:
 
 def load(name: str) -> Case:
     """Load and validate one bundled example; raise `KeyError` for an unknown name."""
+    data = safe_load(text(name))
+    return parse_case(data, source=f"{_PACKAGE}/{name}.yaml")
+
+
+def text(name: str) -> str:
+    """The YAML text of one bundled example, comments included (what `examples export`
+    writes); raise `KeyError` for an unknown name."""
     valid = names()
     if name not in valid:
         raise KeyError(f"unknown example {name!r}; valid names: {', '.join(valid)}")
-    resource = files(_PACKAGE).joinpath(f"{name}.yaml")
-    data = safe_load(resource.read_text(encoding="utf-8"))
-    return parse_case(data, source=f"{_PACKAGE}/{name}.yaml")
+    return files(_PACKAGE).joinpath(f"{name}.yaml").read_text(encoding="utf-8")
 
 
 def describe(name: str) -> str:

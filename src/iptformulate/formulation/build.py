@@ -280,6 +280,7 @@ def build(
     fallback: bool,
     options: Mapping[str, str | int | float | bool],
     open_fields: Mapping[tuple[str, str], tuple[str, ...]] | None = None,
+    rule_weights: Mapping[str, float] | None = None,
 ) -> Formulation:
     ctx = _Context(case, facts, pack, profile)
     policy = ctx.prepared.policy
@@ -327,6 +328,7 @@ def build(
                 importance,
                 len(positive),
                 tuple(dict.fromkeys(asks)),
+                _potential(s.score, area, open_fields or {}, rule_weights or {}, ctx),
             )
         )
     choice = choose_focus(
@@ -630,6 +632,24 @@ def _link_phrase(ctx: _Context, bounds: Sequence[Bound], data: catalogue.Stateme
                 data.link_phrases["relationship"], {"person": ctx.names.display(fact)}
             )
     return ""
+
+
+def _potential(
+    score: float,
+    area: str,
+    open_fields: Mapping[tuple[str, str], tuple[str, ...]],
+    rule_weights: Mapping[str, float],
+    ctx: _Context,
+) -> float:
+    """The area's score if every rule that an unknown could make fire did fire (each rule
+    once, as a source of its own: an upper bound). `rule_weights` are the profile's."""
+    mine = {r.code for r in ctx.pack.rules if r.area == area and r.effect != "against"}
+    weights = {code: w for code, w in rule_weights.items() if code in mine}
+    codes = {code for found in open_fields.values() for code in found if code in weights}
+    kept = 1.0 - score
+    for code in codes:
+        kept *= 1.0 - weights[code]
+    return round(1.0 - kept, 4)
 
 
 def _unknowns(

@@ -24,6 +24,7 @@ class Candidate(NamedTuple):
     importance: str
     findings: int
     asks: tuple[str, ...]
+    potential: float = 0.0  # the score if every unknown its rules read turned out for it
 
 
 class FocusChoice(NamedTuple):
@@ -121,11 +122,19 @@ def choose_focus(
 
     runner_up = max((c.score for c in candidates if c.area != primary.area), default=0.0)
     margin = round(max(0.0, primary.score - runner_up), 4)
-    close_call = len(present) > 1 and (primary.score - present[1].score) < close_margin
+    # confidence is judged on the margin that would remain if every unknown went against the
+    # focus, so leaving a competitor's evidence unrecorded never makes the choice look surer
+    rival = max(
+        (max(c.score, c.potential) for c in candidates if c.area != primary.area), default=0.0
+    )
+    worst = max(0.0, primary.score - rival)
+    close_call = len(present) > 1 and (
+        primary.score - max(max(c.score, c.potential) for c in present[1:])
+    ) < close_margin
     thin = primary.findings < policy.thin_evidence_findings
     if close_call or thin:
         confidence = "low"
-    elif margin >= 2 * close_margin:
+    elif worst >= 2 * close_margin:
         confidence = "high"
     else:
         confidence = "moderate"

@@ -7,11 +7,16 @@ holds data (its `_repr_html_` and `__repr__` delegate to the renderers).
 
 from __future__ import annotations
 
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..model.vocab import AreaId
+
+if TYPE_CHECKING:
+    from fhir.resources.R4B.bundle import Bundle
+
+    from ..model.case import Case
 
 __all__ = [
     "Alternative",
@@ -273,6 +278,14 @@ class Formulation(_Out):
         from ..render import markdown
 
         return markdown.render(self)
+
+    def to_fhir(self, case: Case | None = None, *, names: bool = False) -> Bundle:
+        """A FHIR R4 Bundle (ClinicalImpression, CarePlan, Goals, RelatedPersons) validated by
+        `fhir.resources` (extra `fhir`). `case` adds relationships; names only with
+        `names=True`; no free-text notes ever (docs/fhir.md)."""
+        from ..render.fhir import to_fhir
+
+        return to_fhir(self, case, names=names)
 
 
 _M = TypeVar("_M", bound=BaseModel)

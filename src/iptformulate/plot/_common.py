@@ -106,6 +106,18 @@ def shorten(text: str, limit: int) -> str:
     return cut.rstrip(" ,;:-(") + "…"
 
 
+def label_variants(text: str, widths: Sequence[int], *, last_resort: int = 0) -> list[str]:
+    """A label's texts to try, best first: whole on one line, then wrapped onto lines of at
+    most each of `widths` characters; cut short (`shorten`) only as a `last_resort`."""
+    import textwrap
+
+    text = " ".join(text.split())
+    out = [text, *("\n".join(textwrap.wrap(text, width)) for width in widths)]
+    if last_resort:
+        out.append(shorten(text, last_resort))
+    return list(dict.fromkeys(v for v in out if v))
+
+
 HAlign = Literal["left", "center", "right"]
 VAlign = Literal["bottom", "center", "top"]
 

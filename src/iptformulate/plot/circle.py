@@ -24,6 +24,7 @@ from ._common import (
     HAlign,
     Spot,
     VAlign,
+    label_variants,
     legend_dot,
     new_figure,
     place_labels,
@@ -255,7 +256,10 @@ def _name(person: Person, limit: int) -> str:
 
 
 def _variants(person: Person) -> list[str]:
-    return list(dict.fromkeys(_name(person, n) for n in _NAME_LIMITS))
+    """The whole name, then wrapped; cut short only when it fits nowhere whole."""
+    dagger = "† " if person.status is PersonStatus.DECEASED else ""
+    whole = label_variants(dagger + person.name, (18, 12))
+    return list(dict.fromkeys([*whole, *(_name(person, n) for n in _NAME_LIMITS)]))
 
 
 def _spots(angle: float, r: float) -> list[Spot]:

@@ -19,11 +19,11 @@ from ._common import (
     VALENCE,
     HAlign,
     Spot,
+    label_variants,
     legend_dot,
     new_figure,
     place_labels,
     renderer_of,
-    shorten,
     side_legend,
 )
 from .evidence import focus_refs
@@ -39,6 +39,7 @@ __all__ = ["timeline"]
 
 _LEVELS = (1.0, -1.0, 2.0, -2.0, 3.0, -3.0, 4.0, -4.0)
 _YLIM = 5.0
+_DODGE = 0.9  # vertical step between markers of the same month (a marker is about 0.6)
 _SIDES: tuple[tuple[float, HAlign], ...] = ((0.0, "center"), (0.01, "left"), (-0.01, "right"))
 
 
@@ -162,7 +163,8 @@ def _lane(fig: Figure, ax: Axes, placed: list[tuple[float, _Item]], *, dy: bool)
     for x, item in placed:
         n = seen.get(x, 0)
         seen[x] = n + 1
-        y = (0.35 * ((n + 1) // 2) * (1 if n % 2 else -1)) if dy else 0.0  # same month: stack
+        # the same month: side by side above and below the line, never on top of each other
+        y = (_DODGE * ((n + 1) // 2) * (1 if n % 2 else -1)) if dy else 0.0
         points.append((x, y, item))
         colour = DECEASED if item.death else VALENCE.get(item.valence or "neutral", "#7f8c8d")
         (marker,) = ax.plot(
@@ -201,7 +203,7 @@ def _lane(fig: Figure, ax: Axes, placed: list[tuple[float, _Item]], *, dy: bool)
             },
         )
         spots = [Spot(x + dx * span, level, ha, "center") for level in _LEVELS for dx, ha in _SIDES]
-        variants = list(dict.fromkeys(shorten(item.label, n) for n in (34, 22, 14)))
+        variants = label_variants(item.label, (34, 24, 18), last_resort=22)
         items.append((text, spots, variants))
     chosen = place_labels(fig, ax, items, obstacles)
     for (x, y, _item), spot in zip(points, chosen, strict=True):

@@ -15,6 +15,7 @@ __all__ = ["area_scores"]
 
 _PRESENT = "#2e86c1"
 _ABSENT = "#d5dbdb"
+_INSIDE = 0.85  # from this score on, the value is written inside the end of its bar
 
 
 def area_scores(
@@ -53,7 +54,18 @@ def area_scores(
             gid=f"bar:{area.area}",
         )
         value = f"{area.score:.2f}" + ("  excluded" if area.excluded else "")
-        ax.text(area.score + 0.01, y, value, va="center", fontsize=9)
+        inside = area.score >= _INSIDE and not area.excluded  # no room after the bar
+        ax.text(
+            area.score - 0.01 if inside else area.score + 0.01,
+            y,
+            value,
+            va="center",
+            ha="right" if inside else "left",
+            fontsize=9,
+            color="white" if inside and area.present else "#1d2330",
+            fontweight="bold" if inside else "normal",
+            gid=f"value:{area.area}",
+        )
         mark = ""
         if area.area == formulation.primary_focus:
             mark = "★ primary focus"
@@ -61,7 +73,7 @@ def area_scores(
             mark = "☆ secondary focus"
         if mark:
             ax.text(
-                1.04,
+                1.06,
                 y,
                 mark,
                 va="center",

@@ -22,7 +22,7 @@ from .text import (
     words,
 )
 
-__all__ = ["CSS", "esc", "render"]
+__all__ = ["CSS", "document", "esc", "render"]
 
 CSS = """
 .iptf-card{all:initial;display:block;box-sizing:border-box;max-width:860px;margin:4px 0;
@@ -211,7 +211,7 @@ def _footer(f: Formulation) -> str:
 
 
 def render(f: Formulation) -> str:
-    """A self-contained HTML card of the formulation."""
+    """A self-contained HTML card of the formulation (a fragment, for notebooks)."""
     risk, others = _warnings(f)
     body = [
         _header(f),
@@ -228,3 +228,14 @@ def render(f: Formulation) -> str:
         _footer(f),
     ]
     return f'<div class="iptf-card"><style>{CSS}</style>' + "".join(b for b in body if b) + "</div>"
+
+
+def document(f: Formulation) -> str:
+    """The card as a complete UTF-8 HTML page (what `--format html` writes to a file)."""
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>IPT formulation: {esc(f.case_id)}</title>\n"
+        "</head>\n<body>\n"
+        f"{render(f)}\n</body>\n</html>\n"
+    )
