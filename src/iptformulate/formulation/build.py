@@ -29,6 +29,7 @@ from .model import (
     Alternative,
     AreaId,
     AreaResult,
+    ContextItem,
     EvidenceRef,
     FindingOut,
     FocusDecision,
@@ -357,6 +358,7 @@ def build(
             "statement": statement,
             "warnings": _warnings(ctx, fallback, engine),
             "unknowns": _unknowns(ctx, open_fields or {}),
+            "context": _context(case),
             "provenance": _provenance(pack, profile, engine, options),
             "override": None,
         },
@@ -632,6 +634,44 @@ def _link_phrase(ctx: _Context, bounds: Sequence[Bound], data: catalogue.Stateme
                 data.link_phrases["relationship"], {"person": ctx.names.display(fact)}
             )
     return ""
+
+
+def _context(case: Case) -> list[ContextItem]:
+    """The report-only parts of the case, each as a label and its text."""
+    items: list[tuple[str, str]] = []
+    for severity in (case.severity, *case.other_severities):
+        if severity is not None:
+            items.append(("Severity", f"{words(severity.instrument).upper()} {severity.score}"))
+    episode = case.episode
+    if episode.course is not None:
+        items.append(("Course", words(episode.course)))
+    if episode.longstanding_trait_recent_flare:
+        items.append(("Course", "a lifelong difficulty that flared up recently"))
+    for label, values in (
+        ("Comorbidity", case.comorbidity),
+        ("Medical illness", case.medical_illness),
+        ("Medication", case.medication),
+    ):
+        if values is not None:
+            items.append((label, "; ".join(values) if values else "none"))
+    rhythm = case.social_rhythm
+    upset = [
+        name
+        for name, flag in (
+            ("daily routine", rhythm.routine_disrupted),
+            ("sleep", rhythm.sleep_disrupted),
+        )
+        if flag
+    ]
+    if upset:
+        items.append(("Social rhythm", " and ".join(upset) + " disrupted"))
+    if case.dilemma is not None:
+        items.append(("Dilemma", " or ".join(words(r) for r in case.dilemma.between)))
+    culture = case.culture
+    if culture is not None and culture.matters:
+        said = [t for t in (culture.religion, culture.language, culture.notes) if t]
+        items.append(("Culture", "; ".join(said) if said else "the client says it matters"))
+    return [trusted(ContextItem, {"label": label, "text": text}) for label, text in items]
 
 
 def _potential(

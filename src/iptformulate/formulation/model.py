@@ -180,6 +180,13 @@ class Warning_(_Out):
     text: str
 
 
+class ContextItem(_Out):
+    """Something the case records for the report only (no rule reads it), shown as written."""
+
+    label: str
+    text: str
+
+
 class Unknown(_Out):
     """A field the case leaves unknown that could change the formulation if it were known."""
 
@@ -221,6 +228,11 @@ class Formulation(_Out):
     unknowns: list[Unknown] = Field(
         default_factory=list,
         description="Ask next: what the case leaves unknown that the rules would read.",
+    )
+    context: list[ContextItem] = Field(
+        default_factory=list,
+        description="What the case records for the clinician's report (severity, comorbidity, "
+        "medication, culture, a dilemma between roles, course); no rule reads it.",
     )
     provenance: Provenance
     override: Override | None = None

@@ -224,6 +224,7 @@ def render(f: Formulation) -> str:
         _techniques(f),
         _plan(f),
         _statement(f),
+        _list("Context (no rule reads it)", [f"{c.label}: {c.text}" for c in f.context]),
         others,
         _footer(f),
     ]

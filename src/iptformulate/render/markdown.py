@@ -251,6 +251,10 @@ def render(f: Formulation) -> str:
     lines += _goals(f)
     lines += _plan(f)
     lines += _statement(f)
+    if f.context:
+        lines += ["## Context (for the report; no rule reads it)", ""]
+        lines += [f"- **{escape(c.label)}:** {escape(c.text)}" for c in f.context]
+        lines.append("")
     lines += _warnings(f)
     lines += _provenance(f)
     return "\n".join(lines).rstrip() + "\n"

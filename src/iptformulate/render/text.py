@@ -174,6 +174,8 @@ def render(f: Formulation) -> str:
     unknown = unknown_lines(f)
     if unknown:
         lines.extend(_wrap("; ".join(unknown[:3]), "Not recorded: ", "  "))
+    if f.context:
+        lines.extend(_wrap("; ".join(f"{c.label}: {c.text}" for c in f.context), "Context: ", "  "))
 
     names = _unique(t.name for t in f.techniques)[:_MAX_TECHNIQUES]
     if names:

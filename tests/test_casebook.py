@@ -1,0 +1,85 @@
+"""The development casebook: published IPT write-ups encoded blind (tests/casebook/).
+
+The numbers are measured, not tuned to: these tests keep the casebook complete, keep the list
+of disagreements in DISAGREEMENTS.md true, guard against regressions below the first round's
+agreement, and measure how robust the focus is to plausible re-encodings.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+from iptformulate import Case, evaluate, formulate, load_case, load_gold
+from iptformulate.pipeline import auto_profile
+
+from .casebook_perturb import perturbations
+
+HERE = Path(__file__).parent / "casebook"
+CASES = sorted(HERE.glob("cb*.yaml"))
+
+
+def _gold_rows() -> list[dict[str, str]]:
+    text = (HERE / "gold.csv").read_text(encoding="utf-8")
+    return list(csv.DictReader(text.splitlines()))
+
+
+def test_every_case_has_a_cited_narrative_and_a_gold_row() -> None:
+    assert len(CASES) >= 25
+    gold = {row["case_id"] for row in _gold_rows()}
+    for path in CASES:
+        case = load_case(path)
+        assert case.format_version == 2 and not case.assumed
+        [narrative] = (HERE / "narratives").glob(f"{case.id}_*.md")
+        text = narrative.read_text(encoding="utf-8")
+        assert re.search(r"^citation: \S", text, re.M), narrative
+        body = text.split("---", 2)[2].lower()
+        for label in ("role dispute", "role transition", "interpersonal deficits"):
+            assert label not in body, f"{narrative}: the narrative names a label"
+        assert case.id in gold
+
+
+def _results() -> list[tuple[Case, str | None]]:
+    out = []
+    for path in CASES:
+        case = load_case(path)
+        out.append((case, formulate(case, profile=auto_profile(case)).primary_focus))
+    return out
+
+
+def test_the_disagreements_listed_are_the_disagreements() -> None:
+    gold = {r["case_id"]: r["primary_focus"] for r in _gold_rows()}
+    disagree = {
+        case.id for case, focus in _results() if gold[case.id] and (focus or "") != gold[case.id]
+    }
+    listed = set(re.findall(r"^\| (cb\d+) \|", (HERE / "DISAGREEMENTS.md").read_text(), re.M))
+    assert disagree == listed
+
+
+def test_agreement_does_not_fall_below_the_first_round() -> None:
+    gold = load_gold(HERE / "gold.csv")
+    items = [formulate(case, profile=auto_profile(case)) for case, _ in _results()]
+    result = evaluate(items, gold, bootstrap=0)
+    kappa = {row.judgement: row.agreement.kappa.value for row in [*result.areas, result.focus]}
+    # first calibration round: focus 0.52, grief 0.75, dispute 0.58, transition 0.75
+    assert kappa["primary_focus"] is not None and kappa["primary_focus"] >= 0.5
+    assert kappa["grief"] is not None and kappa["grief"] >= 0.7
+    assert kappa["role_dispute"] is not None and kappa["role_dispute"] >= 0.55
+    assert kappa["role_transition"] is not None and kappa["role_transition"] >= 0.7
+
+
+def test_the_focus_survives_plausible_re_encodings() -> None:
+    total = same = 0
+    flips = []
+    for case, focus in _results():
+        for what, doc in perturbations(case.model_dump(mode="json")):
+            other = Case.model_validate(doc)
+            again = formulate(other, profile=auto_profile(other)).primary_focus
+            total += 1
+            same += again == focus
+            if again != focus:
+                flips.append(f"{case.id}: {what}: {focus} -> {again}")
+    assert total >= 40
+    # measured 37/43 (86 %) in the first round; the goal is 90 % (issue: clinical calibration)
+    assert same / total >= 0.85, "\n".join(flips)
