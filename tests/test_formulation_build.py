@@ -75,8 +75,14 @@ def _reference_score(
     negative = weights(against)
     excluded = any(w >= 1.0 for w in negative.values())
     score = round(max(0.0, min(1.0, positive * product(list(negative.values())))), 4)
+    def source(f: Finding) -> str:
+        ids = sorted(fact_id for _, fact_id in f.evidence)
+        return ids[0] if ids else f"rule:{f.code}"
+
+    cored = {source(f) for f in core}
+    voting = tuple(v for v in votes if source(v) in cored or source(v).startswith("rule:"))
     totals: dict[str, float] = {}
-    for code, weight in weights(votes).items():
+    for code, weight in weights(voting).items():
         totals[values[code]] = totals.get(values[code], 0.0) + weight
     subtype = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))[0][0] if totals else None
     return AreaScore(

@@ -195,7 +195,10 @@ FACT_FIELDS: dict[str, dict[str, str]] = {
     "summary": {
         "people": "number of people in the inventory",
         "network_size_now": "people in the client's network now",
-        "network_size_before": "people in the network before onset",
+        "network_size_before": "people in the network before onset (the people listed, when "
+        "network.size_before_onset is not stated)",
+        "network_size_stated": "yes | no: network.size_before_onset is recorded, not counted "
+        "from the people listed",
         "network_shrank": "yes | no: fewer people now than before onset",
         "close_ties": "people in ring <= close_ring",
         "supportive_ties": "people giving moderate or high support, or confidants",
@@ -370,6 +373,7 @@ def build_facts(graph: RelationshipGraph, params: FactParams | None = None) -> l
             "people": metrics.people,
             "network_size_now": metrics.network_size_now,
             "network_size_before": metrics.network_size_before_onset,
+            "network_size_stated": tri(case.network.size_before_onset is not None),
             "network_shrank": tri(metrics.network_size_now < metrics.network_size_before_onset),
             "close_ties": metrics.close_ties,
             "supportive_ties": metrics.supportive_ties,

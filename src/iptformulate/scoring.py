@@ -145,7 +145,12 @@ def _score(
         excluded = excluded or w >= 1.0
     score = round(max(0.0, min(1.0, (1.0 - kept) * negative)), 4)
     present = bool(core) and not excluded and score >= threshold
-    subtype = _subtype(votes, subtype_values) if core and votes else None
+    # a sub-type (a dispute's stage, a grief pattern) is read from the relationships and events
+    # whose core rule fired, not voted across everyone: an estranged ex does not set the stage
+    # of the dispute with a partner
+    cored = {source_of(f) for f in core}
+    voting = [v for v in votes if source_of(v) in cored or source_of(v).startswith("rule:")]
+    subtype = _subtype(voting, subtype_values) if core and voting else None
     return _area_score(
         area, score, present, tuple(core), tuple(support), tuple(against), tuple(votes), subtype,
         excluded,

@@ -339,6 +339,7 @@ def build(
         max_foci=profile.max_foci,
         close_margin=float(profile.params.get("close_call_margin", 0.1)),
         area_order=AREA_ORDER,
+        secondary_when=profile.secondary_focus,
     )
     foci = cast(list[AreaId], [a for a in (choice.primary, choice.secondary) if a is not None])
     middle = [_middle_phase(ctx, areas[a], scores[a], evidence[a]) for a in foci]

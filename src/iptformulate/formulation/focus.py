@@ -84,6 +84,7 @@ def choose_focus(
     max_foci: int,
     close_margin: float,
     area_order: Mapping[str, int],
+    secondary_when: str = "when_present",
 ) -> FocusChoice:
     """Rank the present areas, pick at most `max_foci`, and say how sure the choice is."""
     keys = _keys(policy, fmt, [c for c in candidates if c.present])
@@ -107,8 +108,11 @@ def choose_focus(
     ]
     if primary.link:
         reasons.append(fill_fields(policy.reasons["onset_link"], {"area": primary.label}))
+    close_call = len(present) > 1 and (
+        primary.score - max(max(c.score, c.potential) for c in present[1:])
+    ) < close_margin
     secondary: Candidate | None = None
-    if max_foci >= 2 and len(present) > 1:
+    if max_foci >= 2 and len(present) > 1 and (secondary_when == "when_present" or close_call):
         secondary = present[1]
     for c in present[1:]:
         if secondary is not None and c.area == secondary.area:

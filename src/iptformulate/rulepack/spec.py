@@ -159,6 +159,11 @@ class ProfileSpec(_Strict):
     areas: list[AreaId] = Field(min_length=1)
     labels: dict[str, str]
     max_foci: Annotated[int, Field(ge=1, le=2)] = 2
+    secondary_focus: Literal["when_present", "when_close"] = Field(
+        default="when_present",
+        description="when_close: a second focus only when the first two cannot be told apart "
+        "(a close call); when_present: whenever a second area is present",
+    )
     between_session_tasks: bool = False
     params: dict[str, StrictInt | float]
 

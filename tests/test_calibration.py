@@ -1,0 +1,112 @@
+"""Clinical calibration (round 1): each behaviour the review found wrong, shown right."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from iptformulate import Case, formulate
+
+
+def case(**fields: Any) -> Case:
+    return Case.model_validate({"format_version": 2, "id": "c", **fields})
+
+
+PARTNER = {
+    "id": "sam",
+    "name": "Sam",
+    "relationship": "partner",
+    "ring": 1,
+    "status": "alive",
+    "conflict": "high",
+    "engagement": "negotiating",
+    "expectations": [{"holder": "client", "met": False}, {"holder": "other", "met": False}],
+}
+
+
+def test_the_dispute_stage_comes_from_the_partner_in_the_dispute() -> None:
+    ex = {"id": "ex", "name": "Ex", "relationship": "ex_partner", "ring": 4,
+          "status": "estranged", "engagement": "stopped_talking"}  # fmt: skip
+    f = formulate(case(people=[PARTNER, ex]))
+    dispute = f.areas["role_dispute"]
+    assert dispute.present and dispute.subtype == "renegotiation"
+
+
+def test_one_partners_dispute_is_one_piece_of_evidence() -> None:
+    one = formulate(case(people=[PARTNER])).areas["role_dispute"]
+    assert len({x.code for x in one.findings_for}) >= 3  # several rules read the same partner
+    assert one.score == max(x.weight for x in one.findings_for)
+    boss = {"id": "boss", "name": "B", "relationship": "boss", "status": "alive",
+            "conflict": "high", "expectations": [{"holder": "client", "met": False}]}  # fmt: skip
+    two = formulate(case(people=[PARTNER, boss])).areas["role_dispute"]
+    assert two.score > one.score  # a second relationship is new evidence
+
+
+def test_a_death_and_the_end_of_caregiving_for_that_person_give_grief_only() -> None:
+    c = case(
+        people=[
+            {
+                "id": "mum",
+                "name": "Mum",
+                "relationship": "parent",
+                "ring": 1,
+                "status": "deceased",
+                "died": {"months_from_onset": -1},
+            }
+        ],
+        events=[
+            {
+                "id": "death",
+                "type": "death",
+                "subject": "mum",
+                "months_from_onset": -1,
+                "people": ["mum"],
+            },
+            {
+                "id": "care_ends",
+                "type": "caregiving_end",
+                "subject": "client",
+                "months_from_onset": -1,
+                "people": ["mum"],
+            },
+        ],
+    )
+    f = formulate(c, profile="stuart")
+    assert f.areas["grief"].present and not f.areas["role_transition"].present
+
+
+def test_an_undated_finished_trauma_does_not_make_a_transition() -> None:
+    c = case(diagnosis="ptsd", events=[{"id": "attack", "type": "trauma", "subject": "client"}])
+    assert not formulate(c).areas["role_transition"].present
+
+
+def test_deficits_presence_is_rated_on_its_own() -> None:
+    c = case(
+        network={"longstanding_isolation": True},
+        people=[PARTNER],
+    )
+    f = formulate(c)
+    assert f.areas["interpersonal_deficits"].present  # IPARS rates presence per area
+    assert f.primary_focus == "role_dispute"  # F3: deficits only when nothing else is
+
+
+def test_nearness_to_onset_ranks_linked_areas() -> None:
+    c = case(
+        people=[PARTNER | {"engagement": None}],
+        events=[
+            {"id": "row", "type": "conflict", "months_from_onset": -10, "people": ["sam"]},
+            {"id": "job", "type": "job_loss", "subject": "client", "months_from_onset": -1},
+        ],
+    )
+    f = formulate(c)
+    assert f.primary_focus == "role_transition"
+    assert any("more closely to the onset" in r for r in f.focus.reasons)
+
+
+def test_classic_adds_a_second_focus_only_in_a_close_call() -> None:
+    strong = case(
+        people=[PARTNER],
+        events=[{"id": "job", "type": "new_job", "subject": "client", "months_from_onset": 30}],
+        importance={"role_dispute": "very"},
+    )
+    f = formulate(strong)
+    assert f.primary_focus == "role_dispute" and f.secondary_focus is None
