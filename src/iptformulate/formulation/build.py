@@ -335,7 +335,7 @@ def build(
     choice = choose_focus(
         policy,
         candidates,
-        fmt=str(case.format),
+        fmt=str(case.format or "standard"),
         max_foci=profile.max_foci,
         close_margin=float(profile.params.get("close_call_margin", 0.1)),
         area_order=AREA_ORDER,
@@ -525,7 +525,7 @@ def _join(items: Sequence[str]) -> str:
 
 def _plan(ctx: _Context) -> SessionPlan:
     cat = ctx.prepared.plans
-    fmt = str(ctx.case.format)
+    fmt = str(ctx.case.format or "standard")  # not recorded: the standard acute plan, warned
     key = fmt
     if fmt == "standard":
         key = cat.by_diagnosis.get(str(ctx.case.diagnosis), "standard")
@@ -565,7 +565,11 @@ def _statement(
             },
         )
     values = {
-        "diagnosis": data.diagnosis_names.get(str(case.diagnosis), words(case.diagnosis)),
+        "diagnosis": (
+            data.diagnosis_names.get(str(case.diagnosis), words(case.diagnosis))
+            if case.diagnosis is not None
+            else "(the diagnosis, once it is recorded)"
+        ),
         "severity": severity,
         "weeks": plan.total_sessions,
         "people": "",
@@ -728,6 +732,8 @@ _PSYCHOSIS = _warning("risk", "Psychotic symptoms are recorded: IPT alone may no
 _SUBSTANCE = _warning("risk", "Substance misuse is recorded: assess it before starting IPT.")
 _NO_RISK_SCREEN = _warning("risk", "No risk screen is recorded (suicidal ideation, past "
                            "self-harm, plan, means): screen before IPT starts.")  # fmt: skip
+_NO_FORMAT = _warning("missing_data", "The treatment format is not recorded: the plan shown is "
+                      "the standard acute one.")  # fmt: skip
 _NO_PEOPLE = _warning("missing_data", "No people are recorded: the inventory is empty, so no "
                       "area can be judged.")  # fmt: skip
 _NO_ISOLATION = _warning("missing_data", "Whether the client was isolated before the episode "
@@ -770,6 +776,8 @@ def _warnings(ctx: _Context, fallback: bool, engine: str) -> list[Warning_]:
                 + ". Check them (`iptformulate upgrade` writes them into the file).",
             )
         )
+    if case.format is None:
+        out.append(_NO_FORMAT)
     if not case.people:
         out.append(_NO_PEOPLE)
     unplaced = [p.id for p in case.people if p.ring is None]

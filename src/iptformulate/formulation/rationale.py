@@ -39,7 +39,11 @@ class Names:
 
     def __init__(self, case: Case, area_labels: Mapping[str, str]) -> None:
         self._people = {p.id: p.name for p in case.people}
-        self._events = {e.id: (e.description or words(e.type)) for e in case.events}
+        # descriptions are set inside sentences: no closing punctuation of their own
+        self._events = {
+            e.id: (e.description or words(e.type)).rstrip(" .;:") or words(e.type)
+            for e in case.events
+        }
         self._labels = area_labels
         self._findings: dict[tuple[str, str], str] = {}  # candidate facts by (area, rule)
 

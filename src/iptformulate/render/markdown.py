@@ -15,6 +15,7 @@ from .text import (
     decision_support,
     flags,
     focus_line,
+    join_sentences,
     ordered_warnings,
     secondary,
     unknown_lines,
@@ -178,7 +179,7 @@ def _plan(f: Formulation) -> list[str]:
     if plan.phases:
         lines += ["| Phase | Sessions | Tasks |", "|---|---|---|"]
         for phase in plan.phases:
-            tasks = "; ".join(escape(t) for t in phase.tasks)
+            tasks = escape(join_sentences(phase.tasks))
             lines.append(f"| {escape(phase.name)} | {escape(phase.sessions)} | {tasks} |")
         lines.append("")
     if plan.termination:

@@ -8,7 +8,7 @@ at the top are shared with the other renderers so that every format says the sam
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from ..formulation.model import AreaResult, Formulation, Warning_
 
@@ -104,6 +104,13 @@ def ordered_warnings(f: Formulation) -> list[Warning_]:
     return sorted(rest, key=lambda w: _WARNING_ORDER.get(w.kind, 9))
 
 
+def join_sentences(items: Sequence[str]) -> str:
+    """Items as one line: whole sentences (ending in . ? !) side by side, fragments with '; '."""
+    if items and all(item.rstrip().endswith((".", "?", "!")) for item in items):
+        return " ".join(item.strip() for item in items)
+    return "; ".join(item.strip().rstrip(".;") for item in items)
+
+
 def unknown_lines(f: Formulation) -> list[str]:
     """One line per unknown the rules would read: where in the case, and what it could change."""
     return [
@@ -170,7 +177,7 @@ def render(f: Formulation) -> str:
         for reason in f.focus.reasons[:_MAX_REASONS]:
             lines.extend(_wrap(reason, "  - ", "    "))
     if f.focus.ask_next:
-        lines.extend(_wrap("; ".join(f.focus.ask_next[:2]), "Ask next: ", "  "))
+        lines.extend(_wrap(join_sentences(f.focus.ask_next[:2]), "Ask next: ", "  "))
     unknown = unknown_lines(f)
     if unknown:
         lines.extend(_wrap("; ".join(unknown[:3]), "Not recorded: ", "  "))

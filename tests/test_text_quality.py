@@ -1,0 +1,41 @@
+"""Every sentence the library writes, for every bundled example and casebook case under every
+profile, is free of the artifacts the clinical review found ("Alongside ... ., the client",
+"?;", ".;", "left escalates", a bare None, an unfilled slot)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from iptformulate import examples, formulate, load_case
+from iptformulate.render import render
+
+PROFILES = ["classic", "stuart", "who-group", "ipsrt", "ipt-a"]
+ARTIFACTS = {
+    "full stop before a comma": re.compile(r"\w\.,"),
+    "full stop before a semicolon": re.compile(r"\w\.;"),
+    "question mark before a semicolon": re.compile(r"\?;"),
+    "a value where a word belongs": re.compile(
+        r"\bNone\b|\bleft escalates\b|\bare left unresolved\b"
+    ),
+    "an unfilled slot": re.compile(r"\{[a-z_.|]+\}"),
+    "space before a comma": re.compile(r" ,"),
+    "empty brackets": re.compile(r"\(\s*\)"),
+}
+CASES = [examples.load(name) for name in examples.names()]
+CASES += [load_case(p) for p in sorted((Path(__file__).parent / "casebook").glob("cb*.yaml"))]
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_no_artifacts_in_any_rendered_sentence(profile: str) -> None:
+    found = []
+    for case in CASES:
+        for fmt in ("markdown", "text"):
+            out = render(formulate(case, profile=profile), fmt)
+            for name, pattern in ARTIFACTS.items():
+                for match in pattern.finditer(out):
+                    start = max(0, match.start() - 40)
+                    found.append(f"{case.id} {fmt}: {name}: ...{out[start : match.end() + 20]!r}")
+    assert not found, "\n".join(found[:20])
