@@ -110,3 +110,28 @@ def test_classic_adds_a_second_focus_only_in_a_close_call() -> None:
     )
     f = formulate(strong)
     assert f.primary_focus == "role_dispute" and f.secondary_focus is None
+
+
+def test_an_override_derives_reasons_plan_goals_and_statement_again() -> None:
+    from iptformulate import examples
+
+    f = formulate(examples.load("grief_widower"))
+    g = f.with_override(focus="role_transition", reason="patient_priority")
+    assert g.primary_focus == "role_transition" and g.override is not None
+    assert g.override.previous == "grief"
+    assert [m.area for m in g.middle_phase] == ["role_transition"]
+    assert {goal.area for goal in g.goals} == {"role_transition"}
+    assert any("clinician chose" in r for r in g.focus.reasons)
+    assert any(a.area == "grief" and "clinician chose" in a.reason for a in g.focus.rejected)
+    assert g.statement != f.statement
+    absent = f.with_override(focus="interpersonal_deficits", reason="clinical_judgement")
+    assert any("general content" in w.text for w in absent.warnings if w.kind == "override")
+
+
+def test_agreement_needs_a_focus() -> None:
+    import pytest
+
+    from iptformulate import examples
+
+    with pytest.raises(ValueError, match="no focus"):
+        formulate(examples.load("withdrawn_no_event")).with_agreement()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -21,7 +21,7 @@ from .engine.open_world import open_rules
 from .errors import CaseError
 from .facts import FactParams, build_facts
 from .formulation.build import build
-from .formulation.model import Formulation
+from .formulation.model import Formulation, Override, remember_rederive
 from .graph import RelationshipGraph
 from .limits import DEFAULT_LIMITS, LimitProblem, Limits, check_case_size
 from .loading import parse_case
@@ -112,7 +112,17 @@ def formulate(
         if isinstance(options, FormulateOptions)
         else FormulateOptions.model_validate(options or {})
     )
-    pack = resolve_pack(rules)
+    return _formulate(case, profile, resolve_pack(rules), opts, limits, None)
+
+
+def _formulate(
+    case: Case,
+    profile: str,
+    pack: RulePack,
+    opts: FormulateOptions,
+    limits: Limits,
+    override: Override | None,
+) -> Formulation:
     spec = pack.profile(profile)
     overrides = tuple(sorted(opts.params.items()))
     cpack = compiled(pack, profile, None, overrides)
@@ -126,7 +136,7 @@ def formulate(
     )
     recorded: dict[str, str | int | float | bool] = {"engine": opts.engine}
     recorded.update({f"param.{k}": v for k, v in overrides})
-    return build(
+    result = build(
         case,
         facts,
         findings,
@@ -138,7 +148,12 @@ def formulate(
         options=recorded,
         open_fields=open_rules(cpack, facts, findings),
         rule_weights={r.code: r.weight for r in cpack.rules},
+        override=override,
     )
+    remember_rederive(
+        result, partial(_formulate, case, profile, pack, opts, limits)
+    )  # with_override derives everything again from the case
+    return result
 
 
 @lru_cache(maxsize=16)

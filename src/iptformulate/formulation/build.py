@@ -36,6 +36,7 @@ from .model import (
     Formulation,
     Goal,
     MiddlePhasePlan,
+    Override,
     PatientStatement,
     Phase,
     Provenance,
@@ -282,6 +283,7 @@ def build(
     options: Mapping[str, str | int | float | bool],
     open_fields: Mapping[tuple[str, str], tuple[str, ...]] | None = None,
     rule_weights: Mapping[str, float] | None = None,
+    override: Override | None = None,
 ) -> Formulation:
     ctx = _Context(case, facts, pack, profile)
     policy = ctx.prepared.policy
@@ -341,6 +343,8 @@ def build(
         area_order=AREA_ORDER,
         secondary_when=profile.secondary_focus,
     )
+    if override is not None:
+        choice = _overridden(choice, override, areas[override.focus])
     foci = cast(list[AreaId], [a for a in (choice.primary, choice.secondary) if a is not None])
     middle = [_middle_phase(ctx, areas[a], scores[a], evidence[a]) for a in foci]
     goals = [g for a in foci for g in _goals(ctx, a, scores[a], evidence[a])]
@@ -357,17 +361,55 @@ def build(
             "goals": goals,
             "plan": plan,
             "statement": statement,
-            "warnings": _warnings(ctx, fallback, engine),
+            "warnings": _warnings(ctx, fallback, engine) + _override_warnings(override, areas),
             "unknowns": _unknowns(ctx, open_fields or {}),
             "context": _context(case),
             "provenance": _provenance(pack, profile, engine, options),
-            "override": None,
+            "override": override,
         },
-        set(_FORMULATION_SET),
+        {*_FORMULATION_SET, "override"} if override is not None else set(_FORMULATION_SET),
     )
 
 
 _FORMULATION_SET = tuple(name for name in Formulation.model_fields if name != "override")
+
+
+def _overridden(choice: FocusChoice, override: Override, area: AreaResult) -> FocusChoice:
+    """The rules' choice with the clinician's focus put first; everything after is derived
+    from it (techniques, goals, statement)."""
+    if choice.primary == override.focus:
+        return choice
+    rejected = [(a, why) for a, why in choice.rejected if a != override.focus]
+    if choice.primary is not None:
+        rejected.insert(
+            0,
+            (
+                choice.primary,
+                f"Proposed by the rules; the clinician chose {area.label} "
+                f"({words(override.reason)}).",
+            ),
+        )
+    reasons = [f"The clinician chose {area.label} as the focus ({words(override.reason)})."]
+    return choice._replace(
+        primary=override.focus, secondary=None, reasons=reasons, rejected=rejected
+    )
+
+
+def _override_warnings(
+    override: Override | None, areas: Mapping[AreaId, AreaResult]
+) -> list[Warning_]:
+    if override is None:
+        return []
+    area = areas[override.focus]
+    text = f"The clinician set the focus to {area.label} ({words(override.reason)})."
+    if not area.present:
+        text += (
+            " The inventory holds no evidence that makes it present, so its middle phase, goals "
+            "and statement use the area's general content."
+        )
+    return [_warning("override", text)]
+
+
 _OPTION_TYPES = (str, int, float, bool)
 
 

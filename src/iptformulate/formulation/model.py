@@ -7,6 +7,8 @@ holds data (its `_repr_html_` and `__repr__` delegate to the renderers).
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -256,20 +258,35 @@ class Formulation(_Out):
         reason: OverrideReason,
         note: str | None = None,
     ) -> Formulation:
-        """A copy whose primary focus is the clinician's choice, recorded with its reason."""
+        """A copy whose focus is the clinician's choice, recorded with its reason. When this
+        formulation was made by `formulate` in this process, everything that follows from the
+        focus (reasons, techniques, goals, plan, statement) is derived again for it; one read
+        back from JSON, which has no case, is relabelled only, and says so."""
         if focus not in self.areas:
             raise ValueError(
                 f"focus {focus!r} is not an area of profile {self.provenance.profile!r}"
             )
         override = Override(focus=focus, previous=self.focus.primary, reason=reason, note=note)
+        rederive = _REDERIVE.get(id(self))
+        if rederive is not None:
+            again: Formulation = rederive(override)
+            return again
         warning = Warning_(
             kind="override",
-            text=f"The clinician set the focus to {self.areas[focus].label} ({reason}).",
+            text=f"The clinician set the focus to {self.areas[focus].label} ({reason}); the "
+            "plan, goals and statement were not derived again (no case at hand: formulate the "
+            "case again to re-derive them).",
         )
         return self.model_copy(update={"override": override, "warnings": [*self.warnings, warning]})
 
     def with_agreement(self) -> Formulation:
-        """A copy whose patient statement is marked as agreed (F6)."""
+        """A copy whose patient statement is marked as agreed (F6). Refused when there is no
+        focus: there is nothing yet for the patient to agree to."""
+        if self.primary_focus is None:
+            raise ValueError(
+                "the formulation has no focus yet, so there is no statement to agree; ask the "
+                "questions under 'ask next' or set a focus with with_override"
+            )
         statement = self.statement.model_copy(update={"status": "agreed"})
         return self.model_copy(update={"statement": statement})
 
@@ -344,6 +361,19 @@ def _fast_matches_pydantic() -> bool:
     values = {"role": "r", "kind": "person", "ref": "p", "display": "d"}
     want = EvidenceRef(**values).__getstate__()
     return _fast(EvidenceRef, dict(values)).__getstate__() == want
+
+
+_REDERIVE: dict[int, Callable[[Override], Formulation]] = {}
+"""How to derive a formulation again with a clinician's focus, for the formulations made by
+`formulate` in this process (by `id`, dropped when the formulation is collected). Kept outside
+the model so it is neither data, nor compared, nor serialised."""
+
+
+def remember_rederive(f: Formulation, rederive: Callable[[Override], Formulation]) -> None:
+    """Let `f.with_override` derive everything again through `rederive`."""
+    key = id(f)
+    _REDERIVE[key] = rederive
+    weakref.finalize(f, _REDERIVE.pop, key, None)
 
 
 # `trusted(Model, values)` is `Model.model_construct(**values)` for values that are already valid
