@@ -135,3 +135,14 @@ def test_agreement_needs_a_focus() -> None:
 
     with pytest.raises(ValueError, match="no focus"):
         formulate(examples.load("withdrawn_no_event")).with_agreement()
+
+
+def test_a_profile_that_does_not_fit_the_case_is_warned_about() -> None:
+    adult = case(age=38, population="adult", diagnosis="major_depression")
+    texts = [w.text for w in formulate(adult, profile="ipt-a").warnings]
+    assert any("ipt-a profile may not fit" in t and "38" in t for t in texts)
+    texts = [w.text for w in formulate(adult, profile="ipsrt").warnings]
+    assert any("ipsrt profile may not fit" in t for t in texts)
+    assert not any("may not fit" in w.text for w in formulate(adult).warnings)
+    unknown = case()  # nothing recorded: no claim either way
+    assert not any("may not fit" in w.text for w in formulate(unknown, profile="ipt-a").warnings)

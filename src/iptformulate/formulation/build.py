@@ -395,6 +395,30 @@ def _overridden(choice: FocusChoice, override: Override, area: AreaResult) -> Fo
     )
 
 
+def _profile_fit(case: Case, profile: ProfileSpec) -> list[Warning_]:
+    """A warning when the case clearly falls outside whom the profile is for (its `fits`)."""
+    fits = profile.fits
+    if fits is None:
+        return []
+    misses = []
+    population, diagnosis = case.population, case.diagnosis
+    if fits.populations and population is not None and population not in fits.populations:
+        misses.append(f"the population is {words(population)}")
+    if fits.diagnoses and diagnosis is not None and diagnosis not in fits.diagnoses:
+        misses.append(f"the diagnosis is {words(diagnosis)}")
+    if fits.ages and case.age is not None and not fits.ages[0] <= case.age <= fits.ages[1]:
+        misses.append(f"the client is {case.age}")
+    if not misses:
+        return []
+    return [
+        _warning(
+            "missing_data",
+            f"The {profile.name} profile may not fit this case: {'; '.join(misses)}. Check the "
+            "profile (iptformulate picks one with --profile auto).",
+        )
+    ]
+
+
 def _override_warnings(
     override: Override | None, areas: Mapping[AreaId, AreaResult]
 ) -> list[Warning_]:
@@ -820,6 +844,7 @@ def _warnings(ctx: _Context, fallback: bool, engine: str) -> list[Warning_]:
         )
     if case.format is None:
         out.append(_NO_FORMAT)
+    out += _profile_fit(case, ctx.profile)
     if not case.people:
         out.append(_NO_PEOPLE)
     unplaced = [p.id for p in case.people if p.ring is None]

@@ -150,6 +150,16 @@ class RuleSpec(_Strict):
         return list(self.evidence) if self.evidence is not None else self.aliases_in_order()
 
 
+class ProfileFit(_Strict):
+    """Who a profile is for; a case that clearly falls outside gets a warning (never when the
+    case leaves the field unknown)."""
+
+    populations: list[str] | None = None
+    diagnoses: list[str] | None = None
+    ages: Annotated[list[int], Field(min_length=2, max_length=2)] | None = None
+    source: Source
+
+
 class ProfileSpec(_Strict):
     """A manual profile: which areas exist, their labels, parameters and focus policy."""
 
@@ -165,6 +175,7 @@ class ProfileSpec(_Strict):
         "(a close call); when_present: whenever a second area is present",
     )
     between_session_tasks: bool = False
+    fits: ProfileFit | None = None
     params: dict[str, StrictInt | float]
 
 
