@@ -11,6 +11,7 @@ rules that read derived candidates are left out (they follow from the others).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from ..facts import UNKNOWN_COUNT, UNKNOWN_OFFSET, UNPLACED_RING, Fact
 from ..rulepack.compile import CompiledPack, CompiledPattern, Cond
@@ -82,6 +83,29 @@ def _admits(pattern: CompiledPattern, fact: Fact) -> list[str] | None:
     return opened
 
 
+_NONE: frozenset[str] = frozenset()
+_SENTINELS = frozenset({"unknown", UNKNOWN_OFFSET, UNKNOWN_COUNT})
+
+
+def _unknown_fields(fact: Fact) -> frozenset[str]:
+    """The fields of a fact for which `is_unknown` holds, in one pass."""
+    found = {
+        k
+        for k, v in fact.items()
+        if (v in _SENTINELS and not isinstance(v, bool)) or (v == UNPLACED_RING and "ring" in k)
+    }
+    if fact.get("unknown_expectations", 0):
+        found |= _UNMET
+    return frozenset(f for f in found if is_unknown(fact, f))
+
+
+@lru_cache(maxsize=4096)
+def _reads(pattern: CompiledPattern) -> frozenset[str]:
+    """The fields a pattern's conditions read."""
+    conds = [*pattern.conds, *(c for alternative in pattern.anys for c in alternative)]
+    return frozenset(field for field, _, _ in conds)
+
+
 def open_rules(
     pack: CompiledPack, facts: Sequence[Fact], findings: Iterable[Finding]
 ) -> dict[Open, tuple[str, ...]]:
@@ -95,14 +119,30 @@ def open_rules(
         fired.setdefault(f.code, set()).update(f.fact_ids)
     cored = {f.area for f in findings if f.effect == "core"}
     by_kind: dict[str, list[Fact]] = {}
+    unknown: dict[str, frozenset[str]] = {}  # per fact, its fields that hold "not stated"
+    kind_unknown: dict[str, set[str]] = {}  # per kind, the union of those
     for fact in facts:
-        by_kind.setdefault(str(fact["kind"]), []).append(fact)
+        kind = str(fact["kind"])
+        by_kind.setdefault(kind, []).append(fact)
+        found = _unknown_fields(fact)
+        unknown[str(fact["id"])] = found
+        kind_unknown.setdefault(kind, set()).update(found)
     out: dict[Open, set[str]] = {}
     for rule in pack.rules:
         if rule.reads_derived or rule.effect == "against":
             continue
         done = fired.get(rule.code, set())
         if rule.effect != "core" and rule.area not in cored:
+            continue
+        # only an unknown the rule reads can open it: most rules are skipped here
+        if not any(kind_unknown.get(p.kind, _NONE) & _reads(p) for p in rule.patterns):
+            continue
+        if not any(
+            unknown[str(f["id"])] & _reads(p)
+            for p in rule.patterns
+            for f in by_kind.get(p.kind, ())
+            if f["id"] not in done
+        ):
             continue
         needed: list[Open] = []
         possible = True
