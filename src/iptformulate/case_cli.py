@@ -54,71 +54,75 @@ def add_parsers(sub: Any) -> None:
     upgrade.add_argument("--check", action="store_true", help="change nothing; exit 1 if stale")
 
 
-def run_validate(args: argparse.Namespace) -> int:
+def _files(given: list[str]) -> tuple[list[Path], int]:
+    """The case files the arguments name, and how many arguments named none (reported)."""
     from .errors import CaseError
-    from .loading import case_paths, read_cases
-    from .model.completeness import unknown_fields
+    from .loading import case_paths
 
-    bad = good = 0
-    for given in args.paths:
+    files: list[Path] = []
+    missing = 0
+    for one in given:
         try:
-            paths = case_paths(given)
+            files += case_paths(one)
         except CaseError as exc:
             print(f"error: {exc}", file=sys.stderr)
-            bad += 1
-            continue
-        for path in paths:
-            for item in read_cases(path):
-                if isinstance(item, CaseError):
-                    bad += 1
-                    print(f"invalid: {item}")
-                    continue
-                good += 1
-                print(f"valid: file {path}, case {item.id!r} (format {item.format_version})")
-                if item.assumed:
-                    print("  assumed (format 1): " + "; ".join(item.assumed))
-                unknown = unknown_fields(item)
-                if unknown and not args.quiet:
-                    print(f"  left unknown ({len(unknown)}): " + ", ".join(unknown))
+            missing += 1
+    return files, missing
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    from .errors import CaseError
+    from .loading import read_cases
+    from .model.completeness import unknown_fields
+
+    paths, bad = _files(args.paths)
+    good = 0
+    for path in paths:
+        for item in read_cases(path):
+            if isinstance(item, CaseError):
+                bad += 1
+                print(f"invalid: {item}")
+                continue
+            good += 1
+            print(f"valid: file {path}, case {item.id!r} (format {item.format_version})")
+            if item.assumed:
+                print("  assumed (format 1): " + "; ".join(item.assumed))
+            unknown = unknown_fields(item)
+            if unknown and not args.quiet:
+                print(f"  left unknown ({len(unknown)}): " + ", ".join(unknown))
     print(f"{good} valid, {bad} invalid", file=sys.stderr)
     return 3 if bad else 0
 
 
 def run_upgrade(args: argparse.Namespace) -> int:
     from .errors import CaseError
-    from .loading import case_paths, load_case
+    from .loading import load_case
     from .model.upgrade import upgrade_document
 
-    stale = failed = 0
-    for given in args.paths:
+    paths, failed = _files(args.paths)
+    stale = 0
+    for path in paths:
         try:
-            paths = case_paths(given)
+            load_case(path)  # the whole check, with the library's limits and messages
+            if path.suffix == ".jsonl":
+                raise CaseError("upgrade reads .yaml, .yml and .json files", source=str(path))
+            data = _read(path)
         except CaseError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            print(f"invalid: {exc}", file=sys.stderr)
             failed += 1
             continue
-        for path in paths:
-            try:
-                load_case(path)  # the whole check, with the library's limits and messages
-                if path.suffix == ".jsonl":
-                    raise CaseError("upgrade reads .yaml, .yml and .json files", source=str(path))
-                data = _read(path)
-            except CaseError as exc:
-                print(f"invalid: {exc}", file=sys.stderr)
-                failed += 1
-                continue
-            if "format_version" in data:
-                print(f"current: {path}")
-                continue
-            stale += 1
-            upgraded = upgrade_document(data)
-            ordered = {"format_version": upgraded.pop("format_version"), **upgraded}
-            if args.check:
-                print(f"would upgrade: {path}")
-                continue
-            _write(path, ordered)
-            print(f"upgraded: {path}" + "".join(f"\n  assumed {a}" for a in ordered.get(
-                "assumed", ())))  # fmt: skip
+        if "format_version" in data:
+            print(f"current: {path}")
+            continue
+        stale += 1
+        upgraded = upgrade_document(data)
+        ordered = {"format_version": upgraded.pop("format_version"), **upgraded}
+        if args.check:
+            print(f"would upgrade: {path}")
+            continue
+        _write(path, ordered)
+        print(f"upgraded: {path}" + "".join(f"\n  assumed {a}" for a in ordered.get(
+            "assumed", ())))  # fmt: skip
     if failed:
         return 3
     return 1 if args.check and stale else 0
