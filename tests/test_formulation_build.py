@@ -71,7 +71,7 @@ def _reference_score(
         ids = sorted(fact_id for _, fact_id in f.evidence)
         key = ids[0] if ids else f"rule:{f.code}"
         sources[key] = max(sources.get(key, 0.0), f.weight)
-    positive = 1.0 - product(list(sources.values()))
+    positive = 1.0 - product(sorted(sources.values()))
     negative = weights(against)
     excluded = any(w >= 1.0 for w in negative.values())
     score = round(max(0.0, min(1.0, positive * product(list(negative.values())))), 4)

@@ -136,7 +136,7 @@ def _score(
         return _area_score(area, 0.0, False, (), (), (), (), None, False)
     core, support, against, votes, against_w = group
     kept = 1.0  # prod(1 - w) over sources, as in the module docstring
-    for w in source_weights(core + support).values():
+    for w in sorted(source_weights(core + support).values()):  # one product whatever the ids
         kept *= 1.0 - w
     negative = 1.0
     excluded = False

@@ -11,6 +11,7 @@ formulation would cost more than the rest of the stage.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any, Literal, NamedTuple, cast
@@ -637,7 +638,8 @@ def _statement(
             else "(the diagnosis, once it is recorded)"
         ),
         "severity": severity,
-        "weeks": plan.total_sessions,
+        # a contract names one number (the first of a range such as "12–16")
+        "weeks": re.split(r"[–-]", plan.total_sessions, maxsplit=1)[0].strip(),
         "people": "",
         "event": "",
         "area_phrase": "",
@@ -683,6 +685,18 @@ def _pack_slot(
     return _slot(number, key, fill_fields(template, {"weeks": weeks, "area_phrase": area_phrase}))
 
 
+def _spoken_when(offset: Any) -> str:
+    """`months_text` as said to the patient: about their low mood, not "the onset"."""
+    return months_text(offset).replace("the onset", "your low mood began").replace(
+        "around your low mood began", "around the time your low mood began"
+    )
+
+
+def _spoken(name: str) -> str:
+    """A name as said to the patient: the clinician's label in brackets left out."""
+    return name.split(" (", 1)[0].strip() or name
+
+
 def _link_phrase(ctx: _Context, bounds: Sequence[Bound], data: catalogue.StatementData) -> str:
     """Name the evidence that ties the focus to onset: a death, an event, or a relationship.
     The death or event most closely linked to onset comes first (F4), then any other."""
@@ -692,17 +706,20 @@ def _link_phrase(ctx: _Context, bounds: Sequence[Bound], data: catalogue.Stateme
         if fact["kind"] == "person":
             return fill_fields(
                 data.link_phrases["death"],
-                {"person": ctx.names.display(fact), "when": months_text(fact["death_offset"])},
+                {
+                    "person": _spoken(ctx.names.display(fact)),
+                    "when": _spoken_when(fact["death_offset"]),
+                },
             )
         ref = str(fact["ref"] if fact["kind"] == "event" else fact["event_ref"])
         return fill_fields(
             data.link_phrases["event"],
-            {"event": ctx.names.event(ref).rstrip(" .;:"), "when": months_text(fact["offset"])},
+            {"event": ctx.names.event(ref), "when": _spoken_when(fact["offset"])},
         )
     for fact in facts:
         if fact["kind"] == "person":
             return fill_fields(
-                data.link_phrases["relationship"], {"person": ctx.names.display(fact)}
+                data.link_phrases["relationship"], {"person": _spoken(ctx.names.display(fact))}
             )
     return ""
 
@@ -758,7 +775,7 @@ def _potential(
     weights = {code: w for code, w in rule_weights.items() if code in mine}
     codes = {code for found in open_fields.values() for code in found if code in weights}
     kept = 1.0 - score
-    for code in codes:
+    for code in sorted(codes):  # one product whatever the order
         kept *= 1.0 - weights[code]
     return round(1.0 - kept, 4)
 
