@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import yaml
 
 import iptformulate
 from iptformulate import Formulator, examples
@@ -41,3 +44,28 @@ def test_formulator_keeps_its_pool_across_calls() -> None:
         assert f._pool is pool is not None
     assert first == second == want
     assert f._pool is None
+
+
+def test_case_files_are_read_in_the_workers(tmp_path: Path) -> None:
+    """A `CaseFile` is read where it is formulated: same results and errors as reading it here."""
+    from iptformulate.batch import CaseFile
+
+    paths = []
+    for name in examples.names():
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(yaml.safe_dump(examples.load(name).model_dump(mode="json")))
+        paths.append(path)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("people: [\n")
+    paths.append(bad)
+    here = list(iptformulate.formulate_many(
+        (str(p), c) for p in paths for c in iptformulate.read_cases(p)
+    ))  # fmt: skip
+    for workers in (1, 2):
+        there = list(
+            iptformulate.formulate_many(
+                [(str(p), CaseFile(str(p))) for p in paths], workers=workers, chunksize=3
+            )
+        )
+        assert [r.model_dump() for r in there] == [r.model_dump() for r in here]
+        assert [r.formulation_json() for r in there] == [r.formulation_json() for r in here]

@@ -39,7 +39,7 @@ from .engine import get_engine
 from .errors import CaseError
 from .formulation.model import Formulation
 from .limits import DEFAULT_LIMITS
-from .loading import _case_id, parse_case
+from .loading import _case_id, load_case, parse_case
 from .model.case import Case
 from .pipeline import (
     FormulateOptions,
@@ -55,10 +55,28 @@ from .pipeline import (
 from .rulepack.compile import compiled
 from .rulepack.load import RulePack
 
-__all__ = ["BatchInput", "BatchResult", "CaseInput", "ExecutorArg", "Formulator", "formulate_many"]
+__all__ = [
+    "BatchInput",
+    "BatchResult",
+    "CaseFile",
+    "CaseInput",
+    "ExecutorArg",
+    "Formulator",
+    "formulate_many",
+]
 
-CaseInput = Case | Mapping[str, Any] | CaseError
-"""One case: validated, a decoded document, or the error `read_cases` yielded for it."""
+
+@dataclass(frozen=True, slots=True)
+class CaseFile:
+    """A one-case file (YAML or JSON, not JSONL) that the worker formulating it reads and
+    validates itself, so a batch of files is not parsed in the parent process alone."""
+
+    path: str
+
+
+CaseInput = Case | Mapping[str, Any] | CaseError | CaseFile
+"""One case: validated, a decoded document, the error `read_cases` yielded for it, or a
+one-case file to read where it is formulated."""
 BatchInput = CaseInput | tuple[str | os.PathLike[str] | None, CaseInput]
 """A case, or a `(source, case)` pair naming where it came from."""
 ExecutorArg = Executor | Callable[[], Executor] | None
@@ -140,7 +158,7 @@ class _Item:
     index: int
     source: str | None
     case_id: str | None
-    payload: Case | Mapping[str, Any] | None
+    payload: Case | Mapping[str, Any] | CaseFile | None
     error: dict[str, Any] | None
 
 
@@ -204,6 +222,8 @@ def _items(cases: Iterable[BatchInput]) -> Iterator[_Item]:
             yield _Item(index, error["source"], entry.case_id, None, error)
         elif isinstance(entry, Case):
             yield _Item(index, source, entry.id, entry, None)
+        elif isinstance(entry, CaseFile):
+            yield _Item(index, source or entry.path, None, entry, None)
         elif isinstance(entry, Mapping):
             yield _Item(index, source, _safe_id(entry), entry, None)
         else:
@@ -231,7 +251,12 @@ def _attempt(
     """One case, any failure turned into an error record; the message never quotes content."""
     case_id = _safe_id(payload) if isinstance(payload, Mapping) else None
     try:
-        case = payload if isinstance(payload, Case) else parse_case(payload, source=source)
+        if isinstance(payload, CaseFile):
+            case = load_case(payload.path)
+        elif isinstance(payload, Case):
+            case = payload
+        else:
+            case = parse_case(payload, source=source)
         case_id = case.id
         if run is not None:
             return run(case)
@@ -445,7 +470,7 @@ def _parallel(
 
 def _wire(item: _Item) -> _Item:
     """Plain data for a worker: a `Case` travels as its JSON-mode dict."""
-    if item.error is not None:
+    if item.error is not None or isinstance(item.payload, CaseFile):
         return item
     try:
         payload = item.payload
