@@ -15,32 +15,22 @@ from __future__ import annotations
 import argparse
 import gc
 import random
-import statistics
+import subprocess
 import sys
-import time
-from collections.abc import Callable
+import tempfile
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_engine import make_case
+from bench_pipeline import median as rate
 
 import iptformulate
 from iptformulate import Formulator
 from iptformulate.model import Case
 
 Stat = tuple[float, float, float]
-
-
-def rate(fn: Callable[[], int], reps: int) -> Stat:
-    rates = []
-    for _ in range(reps):
-        gc.collect()
-        start = time.perf_counter()
-        count = fn()
-        rates.append(count / (time.perf_counter() - start))
-    return statistics.median(rates), min(rates), max(rates)
 
 
 def show(name: str, stat: Stat, unit: str = "cases/s") -> None:
@@ -59,6 +49,7 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--cases", type=int, default=300)
     ap.add_argument("--many", type=int, default=4000)
+    ap.add_argument("--files", type=int, default=2000, help="YAML files for `batch`")
     ap.add_argument("--skip-workers", action="store_true")
     args = ap.parse_args()
     reps = args.reps
@@ -132,6 +123,9 @@ def main() -> None:
         speed = results["workers 2"][0] / results["workers 1"][0]
         print(f"| 2 workers / 1 | {speed:.2f}x |")
 
+    if not args.skip_workers:
+        batch_files(args.files, reps)
+
     per_person: dict[int, float] = {}
     for people in (60, 250, 1000):
         big = [Case.model_validate(d) for d in docs(people, 3, 3)]
@@ -148,6 +142,45 @@ def main() -> None:
         print(f"| {people} people | {per_person[people]:.0f} µs per person |", flush=True)
     spread = per_person[1000] / per_person[60]
     print(f"| cost per person, 1,000 / 60 people | {spread:.2f}x |")
+    # what a long-lived worker does after warm-up (batch._init_worker)
+    gc.collect()
+    gc.freeze()
+    frozen: dict[int, float] = {}
+    for people in (60, 1000):
+        big = [Case.model_validate(d) for d in docs(people, 3, 3)]
+
+        def again(big: list[Case] = big) -> int:
+            for c in big:
+                f.formulate(c)
+            return len(big)
+
+        frozen[people] = 1e6 / rate(again, reps)[0] / people
+        print(
+            f"| {people} people, gc.freeze() after warm-up | {frozen[people]:.0f} µs per person |"
+        )
+    print(f"| cost per person, 1,000 / 60 people, frozen | {frozen[1000] / frozen[60]:.2f}x |")
+
+
+def batch_files(count: int, reps: int) -> None:
+    """`iptformulate batch` over `count` YAML files, 1 and 2 workers, whole command timed."""
+    import yaml
+
+    with tempfile.TemporaryDirectory() as folder:
+        for i, doc in enumerate(docs(15, count, 11)):
+            Path(folder, f"case{i:05d}.yaml").write_text(yaml.safe_dump(doc), encoding="utf-8")
+        out = Path(folder, "out.jsonl")
+        rates: dict[int, Stat] = {}
+        for workers in (1, 2):
+            command = [sys.executable, "-m", "iptformulate", "batch", folder, "--out", str(out),
+                       "--workers", str(workers), "--quiet"]  # fmt: skip
+
+            def run(command: list[str] = command) -> int:
+                subprocess.run(command, check=True)
+                return count
+
+            rates[workers] = rate(run, reps)
+            show(f"batch, {count} YAML files, {workers} worker(s), whole command", rates[workers])
+        print(f"| batch 2 workers / 1 | {rates[2][0] / rates[1][0]:.2f}x |", flush=True)
 
 
 if __name__ == "__main__":
