@@ -107,7 +107,9 @@ def open_rules(
         if unk:
             unknown.setdefault(kind, set()).update(unk)
     out: dict[Open, set[str]] = {}
-    memo: dict[tuple[int, int], list[str] | None] = {}  # patterns recur across rules
+    # per pattern (equal patterns recur across rules): the facts it admits, each with the
+    # (fact id, field) pairs it needed opened, in fact order
+    admitted: dict[int, list[tuple[Any, list[Open]]]] = {}
     for rule, needs, compiled_patterns in tried:
         if rule.effect != "core" and rule.area not in cored:
             continue
@@ -118,23 +120,16 @@ def open_rules(
         needed: list[Open] = []
         possible = True
         for kind, number, compiled_pattern in compiled_patterns:
-            any_admitted = False
-            for index, fact, fact_id, unk in by_kind.get(kind, ()):
-                if fact_id in done:
-                    continue
-                key = (number, index)
-                try:
-                    opened = memo[key]
-                except KeyError:
-                    opened = memo[key] = _admits_fast(compiled_pattern, fact, unk)
-                if opened is not None:
-                    any_admitted = True
-                    if opened:
-                        sid = str(fact_id)
-                        needed += [(sid, field) for field in opened]
-            if not any_admitted:
+            entries = admitted.get(number)
+            if entries is None:
+                entries = admitted[number] = _admitted(compiled_pattern, by_kind.get(kind, ()))
+            if done:
+                entries = [e for e in entries if e[0] not in done]
+            if not entries:
                 possible = False
                 break
+            for _, pairs in entries:
+                needed += pairs
         if possible and needed:
             for key2 in needed:
                 out.setdefault(key2, set()).add(rule.code)
@@ -142,6 +137,18 @@ def open_rules(
 
 
 _NONE: frozenset[str] = frozenset()
+
+
+def _admitted(
+    pattern: _Compiled, facts: Iterable[tuple[int, Fact, Any, frozenset[str]]]
+) -> list[tuple[Any, list[Open]]]:
+    out = []
+    for _, fact, fact_id, unk in facts:
+        opened = _admits_fast(pattern, fact, unk)
+        if opened is not None:
+            sid = str(fact_id)
+            out.append((fact_id, [(sid, field) for field in opened]))
+    return out
 
 
 class _Unknowns(dict[tuple[Any, ...], frozenset[str]]):
