@@ -17,7 +17,7 @@ from .errors import CaseError, IPTFormulateError, RuleError
 if TYPE_CHECKING:
     from . import examples
     from .agreement import Evaluation, evaluate, load_gold
-    from .batch import BatchResult, formulate_many
+    from .batch import BatchResult, Formulator, formulate_many
     from .comparison import Comparison, compare
     from .formulation.model import Formulation
     from .limits import Limits
@@ -35,6 +35,7 @@ _LAZY = {
     "evaluate": "agreement",
     "load_gold": "agreement",
     "BatchResult": "batch",
+    "Formulator": "batch",
     "formulate_many": "batch",
     "Comparison": "comparison",
     "compare": "comparison",
@@ -76,6 +77,7 @@ __all__ = [
     "Evaluation",
     "FormulateOptions",
     "Formulation",
+    "Formulator",
     "IPTFormulateError",
     "Limits",
     "RuleError",

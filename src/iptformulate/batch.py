@@ -11,6 +11,7 @@ Workers receive plain case dicts and return JSON text, so any `concurrent.future
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import signal
@@ -37,16 +38,45 @@ from pydantic import (
 from .engine import get_engine
 from .errors import CaseError
 from .formulation.model import Formulation
-from .loading import _case_id, parse_case
+from .limits import DEFAULT_LIMITS
+from .loading import _case_id, load_case, parse_case
 from .model.case import Case
-from .pipeline import FormulateOptions, RulesArg, formulate, profiles_of, resolve_pack
+from .pipeline import (
+    FormulateOptions,
+    RulesArg,
+    _formulate,
+    _options,
+    _Setup,
+    _setup,
+    formulate,
+    profiles_of,
+    resolve_pack,
+)
 from .rulepack.compile import compiled
 from .rulepack.load import RulePack
 
-__all__ = ["BatchInput", "BatchResult", "CaseInput", "ExecutorArg", "formulate_many"]
+__all__ = [
+    "BatchInput",
+    "BatchResult",
+    "CaseFile",
+    "CaseInput",
+    "ExecutorArg",
+    "Formulator",
+    "formulate_many",
+]
 
-CaseInput = Case | Mapping[str, Any] | CaseError
-"""One case: validated, a decoded document, or the error `read_cases` yielded for it."""
+
+@dataclass(frozen=True, slots=True)
+class CaseFile:
+    """A one-case file (YAML or JSON, not JSONL) that the worker formulating it reads and
+    validates itself, so a batch of files is not parsed in the parent process alone."""
+
+    path: str
+
+
+CaseInput = Case | Mapping[str, Any] | CaseError | CaseFile
+"""One case: validated, a decoded document, the error `read_cases` yielded for it, or a
+one-case file to read where it is formulated."""
 BatchInput = CaseInput | tuple[str | os.PathLike[str] | None, CaseInput]
 """A case, or a `(source, case)` pair naming where it came from."""
 ExecutorArg = Executor | Callable[[], Executor] | None
@@ -128,7 +158,7 @@ class _Item:
     index: int
     source: str | None
     case_id: str | None
-    payload: Case | Mapping[str, Any] | None
+    payload: Case | Mapping[str, Any] | CaseFile | None
     error: dict[str, Any] | None
 
 
@@ -192,6 +222,8 @@ def _items(cases: Iterable[BatchInput]) -> Iterator[_Item]:
             yield _Item(index, error["source"], entry.case_id, None, error)
         elif isinstance(entry, Case):
             yield _Item(index, source, entry.id, entry, None)
+        elif isinstance(entry, CaseFile):
+            yield _Item(index, source or entry.path, None, entry, None)
         elif isinstance(entry, Mapping):
             yield _Item(index, source, _safe_id(entry), entry, None)
         else:
@@ -210,12 +242,24 @@ def _error(message: str, source: str | None, case_id: str | None) -> dict[str, A
     return CaseError(message, source=source, case_id=case_id).to_dict()
 
 
-def _attempt(config: _Config, source: str | None, payload: Any) -> Formulation | dict[str, Any]:
+def _attempt(
+    config: _Config,
+    source: str | None,
+    payload: Any,
+    run: Callable[[Case], Formulation] | None = None,
+) -> Formulation | dict[str, Any]:
     """One case, any failure turned into an error record; the message never quotes content."""
     case_id = _safe_id(payload) if isinstance(payload, Mapping) else None
     try:
-        case = payload if isinstance(payload, Case) else parse_case(payload, source=source)
+        if isinstance(payload, CaseFile):
+            case = load_case(payload.path)
+        elif isinstance(payload, Case):
+            case = payload
+        else:
+            case = parse_case(payload, source=source)
         case_id = case.id
+        if run is not None:
+            return run(case)
         return formulate(case, profile=config.profile, rules=config.rules, options=config.options)
     except CaseError as exc:
         error = exc.to_dict()
@@ -246,12 +290,16 @@ def _result(item: _Item, outcome: Formulation | str | dict[str, Any]) -> BatchRe
     return result
 
 
-def _serial(items: Iterator[_Item], config: _Config) -> Generator[BatchResult, None, None]:
+def _serial(
+    items: Iterator[_Item],
+    config: _Config,
+    run: Callable[[Case], Formulation] | None = None,
+) -> Generator[BatchResult, None, None]:
     for item in items:
         if item.error is not None:
             yield _result(item, item.error)
         else:
-            yield _result(item, _attempt(config, item.source, item.payload))
+            yield _result(item, _attempt(config, item.source, item.payload, run))
 
 
 # --- worker side -------------------------------------------------------------------------
@@ -272,6 +320,10 @@ def _init_worker(config: _Config, parent: int | None = None) -> None:
     if parent is not None:
         _watch_parent(parent)
     _warm(config)
+    # what warm-up built lives as long as the worker: keep the cyclic GC from rescanning it
+    # (at 1,000 people per case it was most of the cost per person)
+    gc.collect()
+    gc.freeze()
 
 
 PARENT_POLL = 0.5
@@ -392,8 +444,10 @@ def _parallel(
     executor: ExecutorArg,
     workers: int,
     chunksize: int,
+    owned: _Pool | None = None,
 ) -> Generator[BatchResult, None, None]:
-    pool = _Pool(executor, workers, config)
+    """`owned` is a pool that outlives this batch (a `Formulator`'s): it is not shut down."""
+    pool = owned or _Pool(executor, workers, config)
     window: deque[tuple[list[_Item], Future[list[Outcome]] | None, int]] = deque()
     finished = False
     try:
@@ -410,12 +464,13 @@ def _parallel(
         for _, future, _ in window:
             if future is not None:
                 future.cancel()
-        pool.close(now=not finished)
+        if owned is None:
+            pool.close(now=not finished)
 
 
 def _wire(item: _Item) -> _Item:
     """Plain data for a worker: a `Case` travels as its JSON-mode dict."""
-    if item.error is not None:
+    if item.error is not None or isinstance(item.payload, CaseFile):
         return item
     try:
         payload = item.payload
@@ -470,3 +525,90 @@ def _isolate(pool: _Pool, todo: list[_Item]) -> list[Outcome]:
             message = f"{type(exc).__name__}: the worker failed while formulating this case"
             outcomes.append({"ok": False, "error": _error(message, item.source, item.case_id)})
     return outcomes
+
+
+class Formulator:
+    """A long-lived formulator for many calls with the same settings: the rule pack, its
+    compiled profiles, the engine and everything else that does not depend on the case are
+    built once, here; `formulate_many` starts its worker pool on first use and keeps it for
+    later calls, so pool start-up is paid once. Use it as a context manager (or call
+    `close`) to shut the pool down::
+
+        with Formulator(profile="classic", workers=2) as f:
+            one = f.formulate(case)
+            for result in f.formulate_many(cases):
+                ...
+
+    Results are those of `formulate` and `formulate_many` with the same arguments. An unknown
+    profile raises `KeyError` here. Not for sharing between threads while a pool is starting.
+    """
+
+    def __init__(
+        self,
+        profile: str = "classic",
+        *,
+        rules: RulesArg = None,
+        options: FormulateOptions | Mapping[str, Any] | None = None,
+        workers: int = 1,
+        executor: ExecutorArg = None,
+        chunksize: int = 64,
+    ) -> None:
+        if workers < 1 or chunksize < 1:
+            raise ValueError("workers and chunksize must be at least 1")
+        self.profile = profile
+        self.options = _options(options)
+        self.workers = workers
+        self.chunksize = chunksize
+        self._executor = executor
+        if rules is None or isinstance(rules, RulePack):
+            where: str | RulePack | None = rules
+        else:
+            where = os.fspath(os.path.abspath(rules))
+        self.pack = resolve_pack(where)
+        self._config = _Config(profile, where, self.options.model_dump())
+        self._overrides = tuple(sorted(self.options.params.items()))
+        self._setups: dict[str, _Setup] = {}
+        self._pid = os.getpid()
+        self._pool: _Pool | None = None
+        for name in profiles_of(profile):
+            self._ready(name)
+
+    def _ready(self, profile: str) -> _Setup:
+        if self._pid != os.getpid():  # a forked child builds its own engines
+            self._setups.clear()
+            self._pid = os.getpid()
+            self._pool = None
+        ready = self._setups.get(profile)
+        if ready is None:
+            ready = _setup(self.pack, profile, self.options.engine, self._overrides)
+            self._setups[profile] = ready
+        return ready
+
+    def formulate(self, case: Case | Mapping[str, Any]) -> Formulation:
+        """As `iptformulate.formulate(case, profile=..., rules=..., options=...)`."""
+        return _formulate(case, self.profile, DEFAULT_LIMITS, self._ready)
+
+    def formulate_many(self, cases: Iterable[BatchInput]) -> Generator[BatchResult, None, None]:
+        """As `iptformulate.formulate_many`, on this formulator's pool (started on first use)."""
+        items = _items(cases)
+        if self._executor is None and self.workers == 1:
+            return _serial(items, self._config, self.formulate)
+        if self._pool is None or self._pid != os.getpid():
+            self._pid = os.getpid()
+            self._pool = _Pool(self._executor, self.workers, self._config)
+        return _parallel(
+            items, self._config, self._executor, self.workers, self.chunksize, self._pool
+        )
+
+    def close(self) -> None:
+        """Shut down the worker pool, if one was started (an executor passed in is left
+        running, as `formulate_many` leaves it)."""
+        pool, self._pool = self._pool, None
+        if pool is not None and self._pid == os.getpid():
+            pool.close()
+
+    def __enter__(self) -> Formulator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -79,7 +79,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
-    from .batch import formulate_many
+    from .batch import CaseFile, formulate_many
     from .errors import CaseError
     from .loading import case_paths, read_file
 
@@ -115,13 +115,21 @@ def run(args: argparse.Namespace) -> int:
         )
         return EXIT_USAGE
 
-    def inputs() -> Iterator[tuple[str, Case] | CaseError]:
+    # With workers, each one-case file is read and validated by the worker that formulates
+    # it, not by this process (which would otherwise do most of the work alone); resuming
+    # and pseudonymising need the case here first.
+    in_workers = args.workers > 1 and key is None and not args.resume
+
+    def inputs() -> Iterator[tuple[str, Case | CaseFile] | CaseError]:
         # A case's source is its file (for JSONL, the file; its errors also name the line).
         # Pseudonymised, every source and case id is a keyed pseudonym, errors included.
         nonlocal skipped
         from .redaction import redact
 
         for path in paths:
+            if in_workers and path.suffix != ".jsonl":
+                yield str(path), CaseFile(str(path))
+                continue
             for item in read_file(path):
                 if isinstance(item, CaseError):
                     yield item if key is None else _pseudonymous_error(item, key)

@@ -7,14 +7,14 @@ be shared between cases (the rule pack, its compiled form and the engine).
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .engine import get_engine
+from .engine import EngineName, get_engine
 from .engine.budget import check_work
 from .engine.durable_engine import available as durable_available
 from .engine.open_world import open_rules
@@ -95,8 +95,81 @@ def formulate(
 
     `profile="auto"` picks one per case (`auto_profile`). A case that would take more work than
     `limits` allows (facts, involvements, matches per rule and per case) is refused with a
-    `CaseError` naming the limit, before any rule runs."""
-    limits = limits or DEFAULT_LIMITS
+    `CaseError` naming the limit, before any rule runs. Many calls with the same settings are
+    cheaper through one `Formulator`."""
+
+    def ready(profile: str) -> _Setup:  # validated after the case, as it always was
+        opts = _options(options)
+        key = tuple(sorted(opts.params.items()))
+        return _setup(resolve_pack(rules), profile, opts.engine, key)
+
+    return _formulate(case, profile, limits or DEFAULT_LIMITS, ready)
+
+
+class _Setup:
+    """Everything a formulation needs that does not depend on the case, for one (pack,
+    profile, options): built once, then shared by every case."""
+
+    __slots__ = (
+        "cpack",
+        "engine",
+        "fact_params",
+        "fallback",
+        "pack",
+        "recorded",
+        "rule_weights",
+        "spec",
+        "subtypes",
+        "threshold",
+    )
+
+    def __init__(
+        self, pack: RulePack, profile: str, engine: EngineName, overrides: _Overrides
+    ) -> None:
+        self.pack = pack
+        self.spec = pack.profile(profile)
+        self.cpack = compiled(pack, profile, None, overrides)
+        self.engine = get_engine(self.cpack, engine)
+        self.fact_params = FactParams.from_mapping(self.cpack.params)
+        self.threshold = float(self.cpack.params["presence_threshold"])
+        self.subtypes = subtype_values(pack)
+        recorded: dict[str, str | int | float | bool] = {"engine": engine}
+        recorded.update({f"param.{k}": v for k, v in overrides})
+        self.recorded = recorded
+        self.fallback = engine == "auto" and not durable_available()
+        self.rule_weights = {r.code: r.weight for r in self.cpack.rules}
+
+
+_Overrides = tuple[tuple[str, int | float], ...]
+
+
+@lru_cache(maxsize=32)
+def _setup(pack: RulePack, profile: str, engine: EngineName, overrides: _Overrides) -> _Setup:
+    """One set-up per (pack, profile, engine, parameter overrides) and process."""
+    return _Setup(pack, profile, engine, overrides)
+
+
+if hasattr(os, "register_at_fork"):  # a forked child builds its own engines (see get_engine)
+    os.register_at_fork(after_in_child=_setup.cache_clear)
+
+_DEFAULT_OPTIONS = FormulateOptions()
+
+
+def _options(options: FormulateOptions | Mapping[str, Any] | None) -> FormulateOptions:
+    if options is None:
+        return _DEFAULT_OPTIONS
+    if isinstance(options, FormulateOptions):
+        return options
+    return FormulateOptions.model_validate(options)
+
+
+def _formulate(
+    case: Case | Mapping[str, Any],
+    profile: str,
+    limits: Limits,
+    setup: Callable[[str], _Setup],
+    override: Override | None = None,
+) -> Formulation:
     if not isinstance(case, Case):
         case = parse_case(case, limits=limits)
     if profile == AUTO_PROFILE:
@@ -107,52 +180,28 @@ def formulate(
         )
     except LimitProblem as exc:
         raise CaseError(str(exc), case_id=case.id, path=exc.path) from None
-    opts = (
-        options
-        if isinstance(options, FormulateOptions)
-        else FormulateOptions.model_validate(options or {})
-    )
-    return _formulate(case, profile, resolve_pack(rules), opts, limits, None)
-
-
-def _formulate(
-    case: Case,
-    profile: str,
-    pack: RulePack,
-    opts: FormulateOptions,
-    limits: Limits,
-    override: Override | None,
-) -> Formulation:
-    spec = pack.profile(profile)
-    overrides = tuple(sorted(opts.params.items()))
-    cpack = compiled(pack, profile, None, overrides)
-    engine = get_engine(cpack, opts.engine)
-    params = cpack.params
-    facts = build_facts(RelationshipGraph(case), FactParams.from_mapping(params))
+    ready = setup(profile)
+    cpack = ready.cpack
+    facts = build_facts(RelationshipGraph(case), ready.fact_params)
     check_work(cpack, facts, limits, case_id=case.id)
-    findings = engine.run(facts)
-    scores = score_all(
-        spec.areas, findings, float(params["presence_threshold"]), subtype_values(pack)
-    )
-    recorded: dict[str, str | int | float | bool] = {"engine": opts.engine}
-    recorded.update({f"param.{k}": v for k, v in overrides})
+    findings = ready.engine.run(facts)
+    scores = score_all(ready.spec.areas, findings, ready.threshold, ready.subtypes)
     result = build(
         case,
         facts,
         findings,
         scores,
-        pack,
-        spec,
-        engine=engine.name,
-        fallback=opts.engine == "auto" and not durable_available(),
-        options=recorded,
+        ready.pack,
+        ready.spec,
+        engine=ready.engine.name,
+        fallback=ready.fallback,
+        options=ready.recorded,
         open_fields=open_rules(cpack, facts, findings),
-        rule_weights={r.code: r.weight for r in cpack.rules},
+        rule_weights=ready.rule_weights,
         override=override,
     )
-    remember_rederive(
-        result, partial(_formulate, case, profile, pack, opts, limits)
-    )  # with_override derives everything again from the case
+    # with_override derives everything again from the case
+    remember_rederive(result, partial(_formulate, case, profile, limits, setup))
     return result
 
 

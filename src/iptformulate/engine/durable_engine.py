@@ -44,6 +44,9 @@ else:
     IMPORT_ERROR = None
 
 GUARD_KIND = "_case"
+_RETRACT = False
+"""Reuse one session by retracting each case's facts (the pre-issue-17 path). Unsafe: kept
+only so `benchmarks/soak.py --retract` can reproduce the corruption and measure the cost."""
 _OBSERVED = 2  # durable-rules' result code for "a fact with this id is stored already"
 MAX_FACTS = FACT_ID_CEILING
 """Facts are identified by their index in the case, sent as the durable `id`. durable-rules
@@ -210,12 +213,21 @@ def _single(fields: list[str]) -> Callable[[Fact], tuple[Any, ...]]:
 
 
 class _Session:
-    """The one durable-rules session (sid "0") an engine reuses case after case.
+    """The durable-rules session (sid "0") holding the case being run: created by the case's
+    first `assert_facts` and deleted after the case (and after an error).
 
-    Creating a session costs durable-rules a large allocation per beta node, so the facts are
-    retracted after each case instead, and the session is deleted only after an error.
-    Deleting a session in which no action ever started crashes durable-rules (it frees
-    uninitialised pointers), so `close` first starts one on a guard fact if need be."""
+    The session is not reused by retracting the case's facts: durable-rules 2.0.28 corrupts
+    its heap on that path (issue 17). Completing an action deletes its result frame but
+    leaves the frame marked "dispatching" in the location list of each fact it matched.
+    Retracting such a fact takes the frame for one still being dispatched and calls
+    `deleteMessageFromFrame`, which zeroes the fact's slot without lowering the frame's
+    message count; retracting the frame's second fact (any rule with two patterns) then
+    counts slots past the frame's 16 until it has seen enough non-zero words, writing
+    zeroes wherever a word equals the fact's offset. Usually that lands in unused frames of
+    the same pool; now and then past it, in memory Python owns. Deleting the session frees
+    its pools without walking frames. Deleting a session in which no action ever started
+    crashes durable-rules (it frees uninitialised pointers), so `close` first starts one on
+    a guard fact if need be."""
 
     def __init__(self, handle: int, guard: str) -> None:
         self.handle = handle
@@ -442,7 +454,10 @@ class DurableEngine:
                         session.primed = True
                         session.in_action = state
                         message = action[1]
-        engine.retract_facts(handle, _retractions(len(ids)))
+        if _RETRACT:  # the old reuse path: corrupts the heap in long runs (see _Session)
+            engine.retract_facts(handle, _retractions(len(ids)))
+        else:
+            session.close()
         out = []
         for rank in sorted(hits):  # Finding order: (area, code) is the rank, then evidence
             findings = self._findings[rank]
