@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import suppress
 from pathlib import Path
 
 import pytest
@@ -60,8 +61,22 @@ def _start(tmp_path: Path) -> tuple[subprocess.Popen[bytes], Path]:
         if out.exists() and out.stat().st_size > 0 and len(_session(proc.pid)) >= 4:
             return proc, out
         time.sleep(0.05)
-    proc.kill()
+    with suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.communicate()
     pytest.fail("the batch did not get going")
+
+
+def _wait(proc: subprocess.Popen[bytes]) -> None:
+    """Wait for the batch to end; if it hangs, end its whole session before failing, so no
+    process (or open pipe) of this test outlives it."""
+    try:
+        proc.wait(timeout=WAIT)
+    except subprocess.TimeoutExpired:
+        with suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        pytest.fail(f"the batch did not end within {WAIT:.0f}s of being stopped")
 
 
 def _left_behind(sid: int) -> list[int]:
@@ -81,7 +96,7 @@ needs_proc = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="ne
 def test_stopping_a_batch_leaves_no_process_behind(tmp_path: Path, how: signal.Signals) -> None:
     proc, out = _start(tmp_path)
     os.kill(proc.pid, how)
-    proc.wait(timeout=WAIT)
+    _wait(proc)
     left = _left_behind(proc.pid)
     _, err = proc.communicate(timeout=WAIT)  # the pipe closes once no process holds it
     assert left == []
@@ -100,7 +115,7 @@ def test_killing_a_worker_prints_no_traceback(tmp_path: Path) -> None:
     os.kill(max(workers), signal.SIGKILL)
     time.sleep(1)
     os.kill(proc.pid, signal.SIGTERM)
-    proc.wait(timeout=WAIT)
+    _wait(proc)
     left = _left_behind(proc.pid)
     _, err = proc.communicate(timeout=WAIT)
     assert left == []

@@ -20,6 +20,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import suppress
 from dataclasses import dataclass, replace
 from functools import partial
@@ -410,6 +411,33 @@ class _Pool:
             future.set_exception(exc)
         return future, self.generation
 
+    def result(self, future: Future[list[Outcome]], generation: int) -> list[Outcome]:
+        """The task's outcomes. A pool this object made is watched while it runs: a worker
+        killed while sending its result leaves the pool's reader waiting for the rest of the
+        message, and the other workers blocked on the lock the dead one held, for ever; once
+        a worker has been seen dead for `STUCK_AFTER` seconds with the task still pending, the
+        pool is broken on purpose and the task fails with `BrokenExecutor` as any other task
+        of a dead worker does."""
+        if self._factory is None:
+            return future.result()
+        dead_since: float | None = None
+        while True:
+            try:
+                return future.result(timeout=WATCH_EVERY)
+            except FutureTimeout:
+                if generation != self.generation:
+                    continue  # an older pool, already broken and being shut down
+                if not self._dead_workers():
+                    dead_since = None
+                elif dead_since is None:
+                    dead_since = time.monotonic()
+                elif time.monotonic() - dead_since >= STUCK_AFTER:
+                    _break(self.current)
+
+    def _dead_workers(self) -> bool:
+        processes = getattr(self.current, "_processes", None) or {}
+        return any(p.exitcode is not None for p in list(processes.values()))
+
     def renew(self, generation: int, exc: BaseException) -> None:
         """Replace the pool that broke, once, however many of its tasks report it."""
         if self._factory is None:
@@ -431,11 +459,38 @@ class _Pool:
         if self._factory is None:
             return
         if now:
-            processes = getattr(self.current, "_processes", None) or {}
-            for process in list(processes.values()):
-                with suppress(Exception):
-                    process.terminate()
+            _break(self.current)
         self.current.shutdown(wait=True, cancel_futures=True)
+
+
+WATCH_EVERY = 0.5
+"""Seconds between checks of a pool's workers while a task is pending."""
+STUCK_AFTER = 2.0
+"""Seconds a worker may be dead, its task still pending, before the pool is taken as stuck
+(the executor itself notices a dead worker within milliseconds unless it is stuck)."""
+
+
+def _break(executor: Executor) -> None:
+    """End a process pool's workers at once and unblock its result reader.
+
+    A worker killed while it held the result pipe (half a message sent) leaves the executor's
+    management thread reading for ever, and `shutdown(wait=True)`, or interpreter exit, joining
+    that thread for ever. Once every worker is gone the only writer left is the copy this process
+    holds: closing it ends the read, and the executor then fails its pending tasks and cleans up
+    as for any dead worker. An executor without these internals (another implementation) is
+    only asked to end its processes."""
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    for process in processes:
+        with suppress(Exception):
+            process.kill()
+    for process in processes:
+        with suppress(Exception):
+            process.join(timeout=5)
+    queue = getattr(executor, "_result_queue", None)
+    writer = getattr(queue, "_writer", None)
+    if writer is not None and all(p.exitcode is not None for p in processes):
+        with suppress(Exception):
+            writer.close()
 
 
 def _parallel(
@@ -491,7 +546,7 @@ def _collect(
     outcomes: list[Outcome] = []
     if future is not None:
         try:
-            outcomes = future.result()
+            outcomes = pool.result(future, generation)
             pool.breaks_in_a_row = 0
         except Exception as exc:
             if isinstance(exc, BrokenExecutor):
@@ -515,7 +570,7 @@ def _isolate(pool: _Pool, todo: list[_Item]) -> list[Outcome]:
     for item in todo:
         future, generation = pool.submit([(item.source, item.payload)])
         try:
-            outcomes.extend(future.result())
+            outcomes.extend(pool.result(future, generation))
             pool.breaks_in_a_row = 0
         except BrokenExecutor as exc:
             pool.renew(generation, exc)
