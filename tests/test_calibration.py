@@ -31,6 +31,46 @@ def test_the_dispute_stage_comes_from_the_partner_in_the_dispute() -> None:
     assert dispute.present and dispute.subtype == "renegotiation"
 
 
+# an ex the client still fights with and who is ending things: a second, weaker dispute
+EX_ENDING = {"id": "ex", "name": "Mark", "relationship": "ex_partner", "ring": 3,
+             "status": "alive", "conflict": "high", "engagement": "ending",
+             "change_at_onset": "worsened",
+             "expectations": [{"holder": "client", "met": False}]}  # fmt: skip
+CHILD = {"id": "lily", "name": "Lily", "relationship": "child", "ring": 1, "status": "alive",
+         "conflict": "low", "conflict_frequency": "weekly"}  # fmt: skip
+
+
+def test_each_dispute_has_its_own_stage_and_the_main_one_sets_the_areas() -> None:
+    f = formulate(case(people=[PARTNER, EX_ENDING, CHILD]))
+    dispute = f.areas["role_dispute"]
+    stages = {s.ref: (s.subtype, s.principal) for s in dispute.sources}
+    assert stages["sam"] == ("renegotiation", True)
+    assert stages["ex"] == ("dissolution", False)
+    assert "lily" not in stages  # a support rule alone (weekly squabbles) is no dispute
+    assert dispute.subtype == "renegotiation"
+    assert dispute.sources[0].ref == "sam"  # strongest first
+    plan = next(m for m in f.middle_phase if m.area == "role_dispute")
+    assert plan.subtype == "renegotiation"
+
+
+def test_dispute_goals_name_the_partner_and_follow_the_stage() -> None:
+    f = formulate(case(people=[PARTNER, EX_ENDING, CHILD]))
+    goals = [g for g in f.goals if g.area == "role_dispute"]
+    assert goals and all(g.people == ["sam"] for g in goals)
+    text = " ".join(g.text for g in goals)
+    assert "Sam" in text and "Mark" not in text and "Lily" not in text
+    assert "parting" not in text and "Negotiate" in text
+    ended = formulate(case(people=[{**PARTNER, "engagement": "ending"}]))
+    text = " ".join(g.text for g in ended.goals if g.area == "role_dispute")
+    assert "ending the relationship with Sam" in text
+
+
+def test_two_equally_strong_disputes_are_both_named() -> None:
+    twin = {**PARTNER, "id": "alex", "name": "Alex", "relationship": "sibling"}
+    dispute = formulate(case(people=[PARTNER, twin])).areas["role_dispute"]
+    assert {s.ref for s in dispute.sources if s.principal} == {"sam", "alex"}
+
+
 def test_one_partners_dispute_is_one_piece_of_evidence() -> None:
     one = formulate(case(people=[PARTNER])).areas["role_dispute"]
     assert len({x.code for x in one.findings_for}) >= 3  # several rules read the same partner

@@ -23,7 +23,7 @@ from ..model.case import Case, LifeEvent
 from ..model.vocab import ProblemArea
 from ..rulepack.load import RulePack
 from ..rulepack.spec import ProfileSpec, Source
-from ..scoring import SUBTYPE_KINDS, AreaScore
+from ..scoring import SUBTYPE_KINDS, AreaScore, source_of
 from . import catalogue
 from .focus import Candidate, FocusChoice, choose_focus
 from .model import (
@@ -42,6 +42,7 @@ from .model import (
     Phase,
     Provenance,
     SessionPlan,
+    SourceOut,
     StatementSlot,
     TechniqueOut,
     Unknown,
@@ -143,7 +144,12 @@ def _prepared(pack: RulePack) -> _Pack:
         for tid, t in cat.techniques.items()
     }
     onset = tuple((k, dict(v)) for k, v in policy.onset_link.items())
-    goals = {area: _names_in(entry.goals) for area, entry in cat.areas.items()}
+    goals = {
+        area: _names_in(
+            [*entry.goals, *(g for sub in entry.subtypes.values() for g in sub.goals or ())]
+        )
+        for area, entry in cat.areas.items()
+    }
     data = catalogue.statement(pack)
     statement = _names_in([*data.slots.values(), data.link_without_event])
     return _Pack(
@@ -299,7 +305,12 @@ def build(
         findings_for = ctx.findings_out(positive, bounds, asks)
         findings_against = ctx.findings_out(s.against, None, asks)
         subtype_findings = ctx.findings_out(s.subtype_votes, None, asks)
-        evidence[area] = bounds
+        # the goals, techniques' evidence and the statement's link speak of the principal
+        # relationship or event (the dispute partner, not everyone a support rule fired on)
+        principal = set(s.principal)
+        evidence[area] = [
+            b for f, b in zip(positive, bounds, strict=True) if source_of(f) in principal
+        ] or bounds
         rank = ctx.link_rank(bounds)
         linked = rank > 0
         label = profile.labels.get(area)
@@ -319,6 +330,7 @@ def build(
                 "findings_against": findings_against,
                 "subtype_findings": subtype_findings,
                 "linked_to_onset": linked,
+                "sources": _sources_out(ctx, s),
             },
         )
         importance = str(case.importance.get(AREAS[area], "unknown"))
@@ -545,8 +557,33 @@ def _people_and_events(bounds: Sequence[Bound]) -> tuple[list[str], list[str]]:
     return list(dict.fromkeys(people)), list(dict.fromkeys(events))
 
 
+def _sources_out(ctx: _Context, score: AreaScore) -> list[SourceOut]:
+    principal = set(score.principal)
+    out = []
+    for view in score.sources:
+        kind, _, ref = view.source.partition(":")
+        if kind == "person":
+            display = ctx.names.person(ref)
+        elif kind == "event":
+            display = ctx.names.event(ref)
+        else:
+            kind, ref, display = "client", "", "the client"
+        values = {
+            "kind": kind,
+            "ref": ref,
+            "display": display,
+            "strength": view.strength,
+            "subtype": view.subtype,
+            "principal": view.source in principal,
+        }
+        out.append(trusted(SourceOut, values))
+    return out
+
+
 def _goals(ctx: _Context, area: AreaId, score: AreaScore, bounds: Sequence[Bound]) -> list[Goal]:
-    templates = ctx.prepared.catalogue.areas[area].goals
+    entry = ctx.prepared.catalogue.areas[area]
+    stage = entry.subtypes.get(score.subtype or "")
+    templates = stage.goals if stage is not None and stage.goals else entry.goals
     used = ctx.prepared.goal_names[area]
     people, events = ctx.people_and_events(area, bounds)
     values: dict[str, str] = {}

@@ -74,6 +74,10 @@ class Technique(_Data):
 class AreaPlan(_Data):
     strategies: list[str] = Field(min_length=1)
     techniques: list[str] = Field(min_length=1)
+    goals: list[str] | None = Field(
+        default=None,
+        description="Goal templates for this sub-type, in place of the area's; same slots",
+    )
 
 
 class AreaTechniques(_Data):
