@@ -186,3 +186,25 @@ def test_a_profile_that_does_not_fit_the_case_is_warned_about() -> None:
     assert not any("may not fit" in w.text for w in formulate(adult).warnings)
     unknown = case()  # nothing recorded: no claim either way
     assert not any("may not fit" in w.text for w in formulate(unknown, profile="ipt-a").warnings)
+
+
+def test_stuart_grief_and_loss_speaks_of_the_loss_not_a_death() -> None:
+    divorce = case(
+        people=[{"id": "ex", "name": "Dana", "relationship": "ex_partner", "ring": 2,
+                 "status": "alive"}],
+        events=[{"id": "div", "type": "divorce", "people": ["ex"], "subject": "client",
+                 "months_from_onset": -2, "description": "Divorce from Dana"}],
+    )  # fmt: skip
+    f = formulate(divorce, profile="stuart")
+    assert f.primary_focus == "grief" and f.areas["grief"].subtype == "non_death_loss"
+    texts = [g.text for g in f.goals] + [s.text for s in f.statement.slots]
+    texts += [x for m in f.middle_phase for x in m.strategies]
+    assert not [t for t in texts if "death" in t or "died" in t]
+    assert "the loss of something important to you" in f.statement.slots[4].text
+    # a death keeps the grief wording under the same profile
+    widow = case(
+        people=[{"id": "mum", "name": "Mum", "relationship": "parent", "ring": 1,
+                 "status": "deceased", "died": {"months_from_onset": -2}}],
+    )  # fmt: skip
+    g = formulate(widow, profile="stuart")
+    assert "death of someone important" in g.statement.slots[4].text

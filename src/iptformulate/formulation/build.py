@@ -363,7 +363,13 @@ def build(
     goals = [g for a in foci for g in _goals(ctx, a, scores[a], evidence[a])]
     plan = _plan(ctx)
     primary = choice.primary
-    statement = _statement(ctx, primary, evidence[primary] if primary else [], plan)
+    statement = _statement(
+        ctx,
+        primary,
+        evidence[primary] if primary else [],
+        plan,
+        areas[primary].subtype if primary else None,
+    )
     return trusted(
         Formulation,
         {
@@ -653,7 +659,11 @@ def _plan(ctx: _Context) -> SessionPlan:
 
 
 def _statement(
-    ctx: _Context, primary: str | None, bounds: Sequence[Bound], plan: SessionPlan
+    ctx: _Context,
+    primary: str | None,
+    bounds: Sequence[Bound],
+    plan: SessionPlan,
+    subtype: str | None = None,
 ) -> PatientStatement:
     data = ctx.prepared.statement
     case = ctx.case
@@ -692,7 +702,8 @@ def _statement(
             people, _ = ctx.people_and_events(primary, bounds)
             values["people"] = _join([ctx.names.person(p) for p in people])
         values["event"] = _link_phrase(ctx, bounds, data)
-        values["area_phrase"] = data.area_phrases[cast(AreaId, primary)]
+        phrases = data.subtype_phrases.get(cast(AreaId, primary), {})
+        values["area_phrase"] = phrases.get(subtype or "", data.area_phrases[cast(AreaId, primary)])
         if not values["event"]:
             templates["link"] = data.link_without_event
     slots = []

@@ -138,6 +138,9 @@ class StatementData(_Data):
     ]
     diagnosis_names: dict[str, str]
     area_phrases: dict[AreaKey, str]
+    subtype_phrases: dict[AreaKey, dict[str, str]] = Field(
+        default_factory=dict, description="In place of the area's phrase for these sub-types"
+    )
     link_without_event: str
     no_focus: str
     severity: str
