@@ -368,7 +368,7 @@ def build(
         primary,
         evidence[primary] if primary else [],
         plan,
-        areas[primary].subtype if primary else None,
+        areas[cast(AreaId, primary)].subtype if primary else None,
     )
     return trusted(
         Formulation,
