@@ -208,3 +208,40 @@ def test_stuart_grief_and_loss_speaks_of_the_loss_not_a_death() -> None:
     )  # fmt: skip
     g = formulate(widow, profile="stuart")
     assert "death of someone important" in g.statement.slots[4].text
+
+
+def _plan_case(**fields: Any) -> Case:
+    return case(people=[PARTNER], **fields)
+
+
+def test_no_maintenance_plan_for_a_current_bipolar_depression() -> None:
+    f = formulate(_plan_case(diagnosis="bipolar_depression", format="maintenance",
+                             episode={"chronicity": "acute"}), profile="ipsrt")  # fmt: skip
+    assert f.plan.format == "ipsrt" and f.plan.total_sessions != "36"
+    assert any("follows remission" in w.text for w in f.warnings)
+    tasks = " ".join(t for phase in f.plan.phases for t in phase.tasks)
+    assert "social rhythm" in tasks
+
+
+def test_maintenance_with_nothing_known_of_the_episode_is_kept_but_questioned() -> None:
+    f = formulate(_plan_case(format="maintenance"))
+    assert f.plan.format == "maintenance"
+    assert any("confirm that the episode has remitted" in w.text for w in f.warnings)
+
+
+def test_perinatal_and_older_adult_cases_get_their_own_plans() -> None:
+    assert formulate(_plan_case(population="perinatal", format="standard")).plan.format == (
+        "perinatal"
+    )
+    older = formulate(_plan_case(population="older_adult"))
+    assert older.plan.format == "older_adult"
+    assert any("older adults" in w.text for w in older.warnings)  # the format warning names it
+    # a diagnosis with a plan of its own comes before the population's
+    ptsd = formulate(_plan_case(population="older_adult", diagnosis="ptsd", format="standard"))
+    assert ptsd.plan.format == "ptsd"
+
+
+def test_a_format_without_a_plan_says_so() -> None:
+    f = formulate(_plan_case(format="inpatient"))
+    assert f.plan.format == "standard"
+    assert any("no session plan of its own" in w.text for w in f.warnings)

@@ -633,13 +633,44 @@ def _join(items: Sequence[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def _plan_choice(ctx: _Context) -> tuple[str, str | None]:
+    """The plan key for the case, and why it differs from the recorded format (or None).
+
+    The standard format (or none recorded) takes the diagnosis's plan, else the population's;
+    a format given only after remission (maintenance) with a current episode shows the acute
+    plan first; a format with no plan of its own shows the standard one."""
+    cat = ctx.prepared.plans
+    case = ctx.case
+    fmt = str(case.format or "standard")  # not recorded: the standard acute plan, warned
+    acute = cat.by_diagnosis.get(str(case.diagnosis)) or cat.by_population.get(
+        str(case.population), "standard"
+    )
+    if fmt == "standard":
+        return acute, None
+    data = cat.formats.get(fmt)
+    if data is None:
+        return "standard", (
+            f"The {words(fmt)} format has no session plan of its own: the standard acute plan "
+            "is shown; adjust it to the format."
+        )
+    episode = case.episode
+    if data.after_remission and (episode.chronicity is not None or episode.course is not None):
+        return acute, (
+            f"The {words(fmt)} format is recorded, but it follows remission and this episode "
+            f"is current, so the acute plan is shown first: {cat.formats[acute].title}."
+        )
+    if data.after_remission:
+        return fmt, (
+            f"The {words(fmt)} format follows remission: confirm that the episode has remitted "
+            "before this plan starts."
+        )
+    return fmt, None
+
+
 def _plan(ctx: _Context) -> SessionPlan:
     cat = ctx.prepared.plans
-    fmt = str(ctx.case.format or "standard")  # not recorded: the standard acute plan, warned
-    key = fmt
-    if fmt == "standard":
-        key = cat.by_diagnosis.get(str(ctx.case.diagnosis), "standard")
-    data = cat.formats.get(key) or cat.formats["standard"]
+    key, _ = _plan_choice(ctx)
+    data = cat.formats[key]
     phases = [
         trusted(Phase, {"name": p.name, "sessions": p.sessions, "tasks": list(p.tasks)})
         for p in data.phases
@@ -863,8 +894,6 @@ _PSYCHOSIS = _warning("risk", "Psychotic symptoms are recorded: IPT alone may no
 _SUBSTANCE = _warning("risk", "Substance misuse is recorded: assess it before starting IPT.")
 _NO_RISK_SCREEN = _warning("risk", "No risk screen is recorded (suicidal ideation, past "
                            "self-harm, plan, means): screen before IPT starts.")  # fmt: skip
-_NO_FORMAT = _warning("missing_data", "The treatment format is not recorded: the plan shown is "
-                      "the standard acute one.")  # fmt: skip
 _NO_PEOPLE = _warning("missing_data", "No people are recorded: the inventory is empty, so no "
                       "area can be judged.")  # fmt: skip
 _NO_ISOLATION = _warning("missing_data", "Whether the client was isolated before the episode "
@@ -907,8 +936,13 @@ def _warnings(ctx: _Context, fallback: bool, engine: str) -> list[Warning_]:
                 + ". Check them (`iptformulate upgrade` writes them into the file).",
             )
         )
+    plan_key, plan_note = _plan_choice(ctx)
     if case.format is None:
-        out.append(_NO_FORMAT)
+        title = ctx.prepared.plans.formats[plan_key].title
+        out.append(_warning("missing_data", f"The treatment format is not recorded: the plan "
+                            f"shown is the acute one, {title}."))  # fmt: skip
+    if plan_note is not None:
+        out.append(_warning("missing_data", plan_note))
     out += _profile_fit(case, ctx.profile)
     if not case.people:
         out.append(_NO_PEOPLE)

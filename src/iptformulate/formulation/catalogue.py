@@ -112,6 +112,11 @@ class PlanData(_Data):
     cadence: str
     phases: list[PhaseData] = Field(min_length=2)
     source: Source
+    after_remission: bool = Field(
+        default=False,
+        description="Given once the episode has remitted (maintenance): with a current episode "
+        "the acute plan is shown first",
+    )
 
 
 class PlanCatalogue(_Data):
@@ -120,6 +125,11 @@ class PlanCatalogue(_Data):
     formats: dict[str, PlanData]
     by_diagnosis: dict[str, str] = Field(
         default_factory=dict, description="diagnosis -> plan key used in the standard format"
+    )
+    by_population: dict[str, str] = Field(
+        default_factory=dict,
+        description="population -> plan key used in the standard format when the diagnosis "
+        "has no plan of its own",
     )
     termination: list[str] = Field(min_length=1)
     relapse_prevention: list[str] = Field(min_length=1)
