@@ -40,6 +40,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"iptformulate {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
+    from .rulepack.load import profile_help
 
     form = sub.add_parser(
         "formulate",
@@ -51,9 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     src = form.add_mutually_exclusive_group(required=True)
     src.add_argument("path", nargs="?", help="a case file (.yaml, .yml or .json)")
     src.add_argument("--example", metavar="NAME", help="a bundled example (see `examples`)")
-    form.add_argument(
-        "--profile", default="classic", help="classic, stuart, who-group, ipsrt, ipt-a"
-    )
+    form.add_argument("--profile", default="classic", help=profile_help())
     form.add_argument(
         "--format",
         default="text",
