@@ -165,15 +165,23 @@ def render_docs(pack: RulePack) -> dict[str, str]:
     return pages
 
 
-def write_docs(pack: RulePack, out: Path, *, check: bool = False) -> list[str]:
-    """Write the pages, or with `check` only list the ones that differ from what is on disk."""
+def stale_pages(pack: RulePack, out: Path) -> list[tuple[Path, str, str | None, str]]:
+    """(path, page name, what is on disk or None, what the rules generate) per stale page."""
     stale = []
     for name, content in render_docs(pack).items():
         path = (out / name).resolve()
         current = path.read_text(encoding="utf-8") if path.is_file() else None
         if current != content:
-            stale.append(str(path))
-            if not check:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(content, encoding="utf-8")
-    return stale if check else []
+            stale.append((path, name, current, content))
+    return stale
+
+
+def write_docs(pack: RulePack, out: Path, *, check: bool = False) -> list[str]:
+    """Write the pages, or with `check` only list the ones that differ from what is on disk."""
+    stale = stale_pages(pack, out)
+    if not check:
+        for path, _, _, content in stale:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(content, encoding="utf-8")
+        return []
+    return [str(path) for path, _, _, _ in stale]
