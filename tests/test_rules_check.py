@@ -275,7 +275,7 @@ def test_a_new_profile_is_one_yaml_file(tmp_path: Path, capsys: pytest.CaptureFi
         data["default"] = "brief-loss"
 
     _edit_yaml(root / "profile-choice.yaml", pick_it)
-    auto = formulate(examples.load("grief_widower"), profile="auto", rules=root)
+    auto = formulate(examples.load("grief_widower"), profile="auto", rules=load_pack(root))
     assert auto.provenance.profile == "brief-loss"
     assert main(["formulate", "--example", "grief_widower", "--rules", str(root),
                  "--profile", "brief-loss"]) == 0  # fmt: skip
