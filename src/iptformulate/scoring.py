@@ -28,13 +28,10 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 
 from .engine.base import Finding
+from .rulepack.areas import SubtypeKinds
 
-SUBTYPE_KINDS = {
-    "grief": "grief_pattern",
-    "role_dispute": "dispute_stage",
-    "role_transition": "transition_kind",
-    "interpersonal_deficits": "deficits_kind",
-}
+SUBTYPE_KINDS = SubtypeKinds()
+"""Area id -> its sub-type kind, from `rules/areas.yaml` (`RulePack.areas` for another pack)."""
 
 @dataclass(frozen=True)
 class SourceView:
