@@ -566,6 +566,16 @@ def profile_help(root: str | os.PathLike[str] | None = None, *, auto: bool = Tru
 
 
 def load_fixtures(path: Path, root: Path) -> FixtureFile:
+    """Read an examples file; every case has exactly one of `inventory:` and `facts:`."""
     rel = _rel(path, root)
-    fixtures: FixtureFile = _validate(FixtureFile, read_yaml(path, root), rel, None)
+    code = path.name.split("-", 1)[0]
+    fixtures: FixtureFile = _validate(FixtureFile, read_yaml(path, root), rel, code)
+    for name, case in fixtures.cases.items():
+        if (case.inventory is None) == (case.facts is None):
+            given = "both" if case.facts is not None else "neither"
+            raise RuleError(
+                f"an example has exactly one of `inventory:` (a small case file) or `facts:`; "
+                f"this one has {given}",
+                file=rel, code=fixtures.rule, path=f"cases.{name}.inventory",
+            )  # fmt: skip
     return fixtures

@@ -279,9 +279,20 @@ FixtureFact = dict[str, Scalar]
 
 
 class FixtureCase(_Strict):
-    """A named example: the facts, and what the rule must (or must not) do on them."""
+    """A named example: a small inventory (or, for edge cases, the facts), and what the rule
+    must (or must not) do on it. Exactly one of `inventory` and `facts` is given."""
 
-    facts: list[FixtureFact] = Field(min_length=1)
+    inventory: dict[str, Any] | None = Field(
+        default=None,
+        description="a case-file fragment (format 2): people, events, client fields; the "
+        "runner fills in only the case id, `format_version` and people's display names",
+    )
+    facts: list[FixtureFact] | None = Field(
+        default=None,
+        min_length=1,
+        description="internal facts, for what an inventory cannot express (a sentinel, a "
+        "derived fact)",
+    )
     profile: str = "classic"
     fires: bool
     evidence: list[list[str]] | None = Field(
