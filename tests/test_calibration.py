@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from iptformulate import Case, formulate
+from iptformulate.facts import build_facts
+from iptformulate.graph import RelationshipGraph
 
 
 def case(**fields: Any) -> Case:
@@ -245,3 +247,21 @@ def test_a_format_without_a_plan_says_so() -> None:
     f = formulate(_plan_case(format="inpatient"))
     assert f.plan.format == "standard"
     assert any("no session plan of its own" in w.text for w in f.warnings)
+
+
+def _summary(c: Case) -> dict[str, Any]:
+    facts = build_facts(RelationshipGraph(c))
+    return next(f for f in facts if f["kind"] == "summary")
+
+
+def test_people_listed_without_a_status_do_not_shrink_the_network() -> None:
+    listed = case(people=[{"id": "a", "name": "A", "relationship": "colleague"},
+                          {"id": "b", "name": "B", "relationship": "other"}])  # fmt: skip
+    assert _summary(listed)["network_shrank"] == "no"
+    # an estrangement with no recorded change at onset happened at some unknown time: no loss
+    old_rift = case(people=[{"id": "a", "name": "A", "relationship": "sibling",
+                             "status": "estranged"}])  # fmt: skip
+    assert _summary(old_rift)["network_shrank"] == "no"
+    lost = case(people=[{"id": "a", "name": "A", "relationship": "friend", "status": "estranged",
+                         "change_at_onset": "lost_contact"}])  # fmt: skip
+    assert _summary(lost)["network_shrank"] == "yes"

@@ -27,6 +27,7 @@ EdgeKind = Literal["relationship", "involved_in", "left_role", "entered_role"]
 _SUPPORTIVE = {Level.MODERATE, Level.HIGH}
 _CONFLICTUAL = {Level.MODERATE, Level.HIGH}
 _LOST = {ChangeAtOnset.ENDED, ChangeAtOnset.LOST_CONTACT}
+_GONE = {PersonStatus.DECEASED, PersonStatus.ESTRANGED, PersonStatus.RELATIONSHIP_ENDED}
 
 
 def person_node(person_id: str) -> str:
@@ -202,9 +203,18 @@ class RelationshipGraph:
             f = vars(person)  # faster than attribute access on a pydantic model
             change, status = f["change_at_onset"], f["status"]
             ring, confidant = f["ring"], f["confidant"]
-            if status is PersonStatus.ALIVE and change not in _LOST:
+            # who is in the network now and was before onset, from what is recorded: a person
+            # listed with no status is taken as listed (present), never as gone; one who died,
+            # fell out or parted counts before onset only if that happened in or after the onset
+            # window (a change recorded at onset, or a death dated from the window on)
+            gone = status in _GONE
+            if not gone and change not in _LOST:
                 now += 1
-            if change is not ChangeAtOnset.STARTED:
+            if change is not ChangeAtOnset.STARTED and (
+                not gone
+                or change in _LOST
+                or (status is PersonStatus.DECEASED and (offsets.get(f["id"]) or -9999) >= -before)
+            ):
                 then += 1
             if ring is not None and ring <= close_ring:
                 close += 1
