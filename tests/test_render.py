@@ -29,7 +29,7 @@ from iptformulate.formulation.model import (
     TechniqueOut,
     Warning_,
 )
-from iptformulate.render import html, markdown, render, text
+from iptformulate.render import html, installed, markdown, render, text
 from iptformulate.render import json as json_render
 
 LABELS: dict[AreaId, str] = {
@@ -195,7 +195,7 @@ def test_text_shows_override() -> None:
 def test_no_focus_renders_everywhere() -> None:
     f = make_formulation(primary=None, confidence="low", scores={"grief": 0.1})
     assert "Primary focus:   none" in text.render(f)
-    for fmt in ("text", "markdown", "json", "html"):
+    for fmt in installed():
         assert render(f, fmt)
 
 
@@ -320,7 +320,7 @@ def test_every_bundled_example_renders_in_all_formats() -> None:
         pytest.skip(f"formulate unavailable: {exc}")
     assert formulated
     for name, f in formulated:
-        for fmt in ("text", "markdown", "json", "html"):
+        for fmt in installed():
             out = render(f, fmt)
             assert out, (name, fmt)
         assert f.case_id in text.render(f)

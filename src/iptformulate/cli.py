@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ._version import __version__
+from .render import FORMATS, formats_help
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INVALID = 0, 1, 2, 3
 EXIT_INTERRUPTED, EXIT_PIPE = 130, 141
@@ -57,9 +58,9 @@ def _parser() -> argparse.ArgumentParser:
     form.add_argument(
         "--format",
         default="text",
-        choices=["text", "markdown", "json", "html", "fhir"],
+        choices=FORMATS,
         dest="fmt",
-        help="html: a complete UTF-8 page; fhir: a FHIR R4 Bundle as JSON (extra `fhir`)",
+        help=formats_help(),
     )
     form.add_argument("--rules", metavar="DIR", help="a rules folder (default: the bundled one)")
     form.add_argument("--engine", default="auto", choices=["auto", "durable", "reference"])
@@ -199,28 +200,24 @@ def _write_utf8(text: str) -> None:
 def _formulate(args: argparse.Namespace) -> int:
     from . import examples, load_case
     from .pipeline import formulate
-    from .render import render
+    from .render import document, extra
 
     case = examples.load(args.example) if args.example else load_case(args.path)
     result = formulate(
         case, profile=args.profile, rules=args.rules, options={"engine": args.engine}
     )
-    if args.fmt == "html":
-        from .render.html import document
-
-        _write_utf8(document(result))
-    elif args.fmt == "fhir":
-        try:
-            bundle = result.to_fhir(case)
-        except ModuleNotFoundError:
-            print(
-                "error: --format fhir needs the `fhir` extra: pip install 'iptformulate[fhir]'",
-                file=sys.stderr,
-            )
-            return EXIT_USAGE
-        _write_utf8(bundle.model_dump_json(indent=2))
-    else:
-        _write_utf8(render(result, args.fmt))
+    try:
+        out = document(result, args.fmt, case)
+    except ModuleNotFoundError:
+        if extra(args.fmt) is None:
+            raise
+        print(
+            f"error: --format {args.fmt} needs the `{extra(args.fmt)}` extra: "
+            f"pip install 'iptformulate[{extra(args.fmt)}]'",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    _write_utf8(out)
     return EXIT_OK
 
 
