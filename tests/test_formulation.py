@@ -177,6 +177,21 @@ def test_parameter_overrides_change_the_window_and_are_recorded() -> None:
         formulate(case, options={"params": {"nonsense": 1}})
 
 
+def test_an_unknown_profile_or_parameter_is_a_profile_error() -> None:
+    case = examples.load("grief_widower")
+    with pytest.raises(iptformulate.ProfileError) as info:
+        formulate(case, profile="nonsense")
+    assert isinstance(info.value, KeyError)  # as before ProfileError existed
+    assert isinstance(info.value, iptformulate.IPTFormulateError)
+    assert str(info.value).startswith("unknown profile 'nonsense'; choose one of classic, ")
+    assert all(name in str(info.value) for name in ("ipsrt", "ipt-a", "stuart", "who-group"))
+    with pytest.raises(iptformulate.ProfileError) as param:
+        formulate(case, options={"params": {"nonsense": 1}})
+    assert str(param.value).startswith("unknown parameter 'nonsense' for profile 'classic'")
+    with pytest.raises(iptformulate.ProfileError, match="unknown profile"):
+        iptformulate.Formulator(profile="nonsense")
+
+
 # --- invariants ----------------------------------------------------------------------------
 
 

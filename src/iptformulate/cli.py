@@ -146,12 +146,15 @@ def _silence_stdout() -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from .errors import IPTFormulateError
+    from .errors import IPTFormulateError, ProfileError
 
     try:
         status = _dispatch(args)
         sys.stdout.flush()  # a closed pipe shows here, where main() still handles it
         return status
+    except ProfileError as exc:  # a usage error, as an unknown example is
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except IPTFormulateError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INVALID

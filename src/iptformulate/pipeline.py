@@ -26,7 +26,7 @@ from .graph import RelationshipGraph
 from .limits import DEFAULT_LIMITS, LimitProblem, Limits, check_case_size
 from .loading import parse_case
 from .model.case import Case
-from .rulepack.compile import compiled
+from .rulepack.compile import compiled, profile_spec
 from .rulepack.load import RulePack, load_pack
 from .scoring import score_all
 
@@ -127,7 +127,7 @@ class _Setup:
         self, pack: RulePack, profile: str, engine: EngineName, overrides: _Overrides
     ) -> None:
         self.pack = pack
-        self.spec = pack.profile(profile)
+        self.spec = profile_spec(pack, profile)
         self.cpack = compiled(pack, profile, None, overrides)
         self.engine = get_engine(self.cpack, engine)
         self.fact_params = FactParams.from_mapping(self.cpack.params)

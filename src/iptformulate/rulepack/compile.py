@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from ..errors import OptionError, RuleError
+from ..errors import OptionError, ProfileError, RuleError
 from .load import RulePack
-from .spec import Op, Param, RuleSpec
+from .spec import Op, Param, ProfileSpec, RuleSpec
 
 Cond = tuple[str, str, Any]  # (field, op, value); op in eq neq lt lte gt gte in not_in
 
@@ -110,6 +110,14 @@ def compile_rule(rule: RuleSpec, params: dict[str, Any], file: str) -> CompiledR
 Overrides = tuple[tuple[str, int | float], ...]
 
 
+def profile_spec(pack: RulePack, profile: str) -> ProfileSpec:
+    """The pack's profile of that name; `ProfileError` (naming the known ones) if it has none."""
+    try:
+        return pack.profile(profile)
+    except KeyError as exc:
+        raise ProfileError(*exc.args) from None
+
+
 def compile_pack(
     pack: RulePack,
     profile: str,
@@ -119,11 +127,11 @@ def compile_pack(
 ) -> CompiledPack:
     """Rules of `pack` that belong to `profile` (or exactly the codes in `only`), with the
     profile's parameters, some of them overridden."""
-    spec = pack.profile(profile)
+    spec = profile_spec(pack, profile)
     params = dict(spec.params)
     for name, value in overrides:
         if name not in params:
-            raise KeyError(
+            raise ProfileError(
                 f"unknown parameter {name!r} for profile {profile!r}; "
                 f"choose from {', '.join(sorted(params))}"
             )
