@@ -180,9 +180,17 @@ def test_text_default_decision_support_when_warning_missing() -> None:
     assert text.DECISION_SUPPORT.split(":")[0] in text.render(f)
 
 
-def test_repr_and_str_use_text_renderer() -> None:
+def test_str_is_the_text_report_and_repr_one_line() -> None:
     f = make_formulation()
-    assert repr(f) == str(f) == text.render(f)
+    assert str(f) == text.render(f)
+    assert "\n" not in repr(f) and repr(f) != str(f)
+    assert repr(f).startswith(f"<Formulation case={f.case_id!r} focus=grief (primary)")
+    assert repr(f).endswith(f" confidence={f.focus.confidence} profile={f.provenance.profile}>")
+    assert f._repr_html_() == html.render(f)
+    overridden = f.with_override(focus="role_dispute", reason="patient_priority")
+    assert "focus=role_dispute (override)" in repr(overridden)
+    none = make_formulation(primary=None, confidence="low", scores={"grief": 0.1})
+    assert "focus=none confidence=low" in repr(none)
 
 
 def test_text_shows_override() -> None:
