@@ -93,8 +93,10 @@ def _pack_slot(
 
 def _spoken_when(offset: Any) -> str:
     """`months_text` as said to the patient: about their low mood, not "the onset"."""
-    return months_text(offset).replace("the onset", "your low mood began").replace(
-        "around your low mood began", "around the time your low mood began"
+    return (
+        months_text(offset)
+        .replace("the onset", "your low mood began")
+        .replace("around your low mood began", "around the time your low mood began")
     )
 
 

@@ -28,9 +28,7 @@ def potential(
     return round(1.0 - kept, 4)
 
 
-def unknowns(
-    ctx: Context, open_fields: Mapping[tuple[str, str], tuple[str, ...]]
-) -> list[Unknown]:
+def unknowns(ctx: Context, open_fields: Mapping[tuple[str, str], tuple[str, ...]]) -> list[Unknown]:
     """The open fields, by the case path they come from, with the rules and areas they bear on."""
     area_of = {r.code: r.area for r in ctx.pack.rules}
     by_path: dict[str, set[str]] = {}
