@@ -33,6 +33,7 @@ def pack_with(
     (root / "profiles").mkdir(parents=True)
     for profile in (RULES / "profiles").glob("*.yaml"):
         shutil.copy(profile, root / "profiles" / profile.name)
+    shutil.copy(RULES / "areas.yaml", root / "areas.yaml")
     (root / area).mkdir(parents=True, exist_ok=True)
     (root / area / name).write_text(text, encoding="utf-8")
     return root

@@ -16,7 +16,7 @@ STAGE = {
 }  # fmt: skip
 WIRING = {
     "pipeline", "cli", "authoring", "__init__", "__main__", "evaluate_cli", "batch", "batch_cli",
-    "case_cli", "netcanvas_cli", "whatif",
+    "case_cli", "netcanvas_cli", "whatif", "rulecheck",
 }  # fmt: skip
 
 

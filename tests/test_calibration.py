@@ -31,6 +31,46 @@ def test_the_dispute_stage_comes_from_the_partner_in_the_dispute() -> None:
     assert dispute.present and dispute.subtype == "renegotiation"
 
 
+# an ex the client still fights with and who is ending things: a second, weaker dispute
+EX_ENDING = {"id": "ex", "name": "Mark", "relationship": "ex_partner", "ring": 3,
+             "status": "alive", "conflict": "high", "engagement": "ending",
+             "change_at_onset": "worsened",
+             "expectations": [{"holder": "client", "met": False}]}  # fmt: skip
+CHILD = {"id": "lily", "name": "Lily", "relationship": "child", "ring": 1, "status": "alive",
+         "conflict": "low", "conflict_frequency": "weekly"}  # fmt: skip
+
+
+def test_each_dispute_has_its_own_stage_and_the_main_one_sets_the_areas() -> None:
+    f = formulate(case(people=[PARTNER, EX_ENDING, CHILD]))
+    dispute = f.areas["role_dispute"]
+    stages = {s.ref: (s.subtype, s.principal) for s in dispute.sources}
+    assert stages["sam"] == ("renegotiation", True)
+    assert stages["ex"] == ("dissolution", False)
+    assert "lily" not in stages  # a support rule alone (weekly squabbles) is no dispute
+    assert dispute.subtype == "renegotiation"
+    assert dispute.sources[0].ref == "sam"  # strongest first
+    plan = next(m for m in f.middle_phase if m.area == "role_dispute")
+    assert plan.subtype == "renegotiation"
+
+
+def test_dispute_goals_name_the_partner_and_follow_the_stage() -> None:
+    f = formulate(case(people=[PARTNER, EX_ENDING, CHILD]))
+    goals = [g for g in f.goals if g.area == "role_dispute"]
+    assert goals and all(g.people == ["sam"] for g in goals)
+    text = " ".join(g.text for g in goals)
+    assert "Sam" in text and "Mark" not in text and "Lily" not in text
+    assert "parting" not in text and "Negotiate" in text
+    ended = formulate(case(people=[{**PARTNER, "engagement": "ending"}]))
+    text = " ".join(g.text for g in ended.goals if g.area == "role_dispute")
+    assert "ending the relationship with Sam" in text
+
+
+def test_two_equally_strong_disputes_are_both_named() -> None:
+    twin = {**PARTNER, "id": "alex", "name": "Alex", "relationship": "sibling"}
+    dispute = formulate(case(people=[PARTNER, twin])).areas["role_dispute"]
+    assert {s.ref for s in dispute.sources if s.principal} == {"sam", "alex"}
+
+
 def test_one_partners_dispute_is_one_piece_of_evidence() -> None:
     one = formulate(case(people=[PARTNER])).areas["role_dispute"]
     assert len({x.code for x in one.findings_for}) >= 3  # several rules read the same partner
@@ -146,3 +186,62 @@ def test_a_profile_that_does_not_fit_the_case_is_warned_about() -> None:
     assert not any("may not fit" in w.text for w in formulate(adult).warnings)
     unknown = case()  # nothing recorded: no claim either way
     assert not any("may not fit" in w.text for w in formulate(unknown, profile="ipt-a").warnings)
+
+
+def test_stuart_grief_and_loss_speaks_of_the_loss_not_a_death() -> None:
+    divorce = case(
+        people=[{"id": "ex", "name": "Dana", "relationship": "ex_partner", "ring": 2,
+                 "status": "alive"}],
+        events=[{"id": "div", "type": "divorce", "people": ["ex"], "subject": "client",
+                 "months_from_onset": -2, "description": "Divorce from Dana"}],
+    )  # fmt: skip
+    f = formulate(divorce, profile="stuart")
+    assert f.primary_focus == "grief" and f.areas["grief"].subtype == "non_death_loss"
+    texts = [g.text for g in f.goals] + [s.text for s in f.statement.slots]
+    texts += [x for m in f.middle_phase for x in m.strategies]
+    assert not [t for t in texts if "death" in t or "died" in t]
+    assert "the loss of something important to you" in f.statement.slots[4].text
+    # a death keeps the grief wording under the same profile
+    widow = case(
+        people=[{"id": "mum", "name": "Mum", "relationship": "parent", "ring": 1,
+                 "status": "deceased", "died": {"months_from_onset": -2}}],
+    )  # fmt: skip
+    g = formulate(widow, profile="stuart")
+    assert "death of someone important" in g.statement.slots[4].text
+
+
+def _plan_case(**fields: Any) -> Case:
+    return case(people=[PARTNER], **fields)
+
+
+def test_no_maintenance_plan_for_a_current_bipolar_depression() -> None:
+    f = formulate(_plan_case(diagnosis="bipolar_depression", format="maintenance",
+                             episode={"chronicity": "acute"}), profile="ipsrt")  # fmt: skip
+    assert f.plan.format == "ipsrt" and f.plan.total_sessions != "36"
+    assert any("follows remission" in w.text for w in f.warnings)
+    tasks = " ".join(t for phase in f.plan.phases for t in phase.tasks)
+    assert "social rhythm" in tasks
+
+
+def test_maintenance_with_nothing_known_of_the_episode_is_kept_but_questioned() -> None:
+    f = formulate(_plan_case(format="maintenance"))
+    assert f.plan.format == "maintenance"
+    assert any("confirm that the episode has remitted" in w.text for w in f.warnings)
+
+
+def test_perinatal_and_older_adult_cases_get_their_own_plans() -> None:
+    assert formulate(_plan_case(population="perinatal", format="standard")).plan.format == (
+        "perinatal"
+    )
+    older = formulate(_plan_case(population="older_adult"))
+    assert older.plan.format == "older_adult"
+    assert any("older adults" in w.text for w in older.warnings)  # the format warning names it
+    # a diagnosis with a plan of its own comes before the population's
+    ptsd = formulate(_plan_case(population="older_adult", diagnosis="ptsd", format="standard"))
+    assert ptsd.plan.format == "ptsd"
+
+
+def test_a_format_without_a_plan_says_so() -> None:
+    f = formulate(_plan_case(format="inpatient"))
+    assert f.plan.format == "standard"
+    assert any("no session plan of its own" in w.text for w in f.warnings)

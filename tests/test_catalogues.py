@@ -133,7 +133,10 @@ def test_every_technique_has_a_fit_sentence(pack: RulePack) -> None:
 def test_plan_catalogue_validates(pack: RulePack) -> None:
     cat = catalogue.plans(pack)
     assert set(cat.formats) >= FORMATS
-    assert cat.by_diagnosis == {"ptsd": "ptsd", "persistent_depression": "dysthymia"}
+    assert cat.by_diagnosis == {
+        "ptsd": "ptsd", "persistent_depression": "dysthymia", "bipolar_depression": "ipsrt"
+    }
+    assert cat.by_population == {"perinatal": "perinatal", "older_adult": "older_adult"}
 
 
 def test_plan_phases_are_plain_text(pack: RulePack) -> None:

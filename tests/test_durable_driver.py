@@ -153,7 +153,6 @@ area: grief
 effect: core
 weight: 0.5
 source: {key: ISIPT, tag: S, section: "§3.1"}
-profiles: [classic]
 when:
   - fact: person
     as: p

@@ -154,7 +154,8 @@ def test_risk_items_become_warnings() -> None:
 
 def test_plan_follows_format_and_diagnosis() -> None:
     base = examples.load("transition_new_mother").model_dump(mode="json")
-    assert formulate(base).plan.format == "standard"
+    assert formulate(base).plan.format == "perinatal"  # a new mother: the perinatal plan
+    assert formulate({**base, "population": "adult"}).plan.format == "standard"
     assert formulate({**base, "format": "brief"}).plan.format == "brief"
     assert formulate({**base, "diagnosis": "ptsd"}).plan.total_sessions == "14"
     assert formulate({**base, "format": "ipt_a"}).plan.total_sessions == "12"

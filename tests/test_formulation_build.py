@@ -33,7 +33,7 @@ from iptformulate.formulation.rationale import (
     words,
 )
 from iptformulate.rulepack import RulePack
-from iptformulate.scoring import AreaScore, score_all, score_area
+from iptformulate.scoring import AreaScore, SourceView, score_all, score_area
 
 from .strategies import cases
 
@@ -79,12 +79,23 @@ def _reference_score(
         ids = sorted(fact_id for _, fact_id in f.evidence)
         return ids[0] if ids else f"rule:{f.code}"
 
+    def vote(chosen: Sequence[Finding]) -> str | None:
+        totals: dict[str, float] = {}
+        for code, weight in weights(chosen).items():
+            totals[values[code]] = totals.get(values[code], 0.0) + weight
+        return sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))[0][0] if totals else None
+
+    # per source: the distinct rules that fired on it, their noisy-OR, its own sub-type
     cored = {source(f) for f in core}
-    voting = tuple(v for v in votes if source(v) in cored or source(v).startswith("rule:"))
-    totals: dict[str, float] = {}
-    for code, weight in weights(voting).items():
-        totals[values[code]] = totals.get(values[code], 0.0) + weight
-    subtype = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))[0][0] if totals else None
+    views = []
+    for key in cored:
+        rules = weights([f for f in core + support if source(f) == key])
+        strength = round(1.0 - product(sorted(rules.values())), 4)
+        views.append(SourceView(key, strength, vote([v for v in votes if source(v) == key])))
+    views.sort(key=lambda v: (-v.strength, v.source))
+    principal = tuple(sorted(v.source for v in views if v.strength >= views[0].strength))
+    voting = tuple(v for v in votes if source(v) in principal or source(v).startswith("rule:"))
+    subtype = vote(voting)
     return AreaScore(
         area=area,
         score=score,
@@ -95,6 +106,8 @@ def _reference_score(
         subtype_votes=votes,
         subtype=subtype if core else None,
         excluded=excluded,
+        principal=principal,
+        sources=tuple(views),
     )
 
 

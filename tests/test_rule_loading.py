@@ -19,7 +19,6 @@ area: grief
 effect: core
 weight: 0.5
 source: {key: ISIPT, tag: S, section: "§3.1"}
-profiles: [classic]
 when:
   - fact: person
     as: lost
@@ -64,7 +63,11 @@ BROKEN = {
     "bare_yes": (GOOD.replace("{status: deceased}", "{confidant: yes}"), "quote it"),
     "exponent_float": (GOOD.replace("weight: 0.5", "weight: 1.0e-05"), "exponent"),
     "huge_int": (GOOD.replace("{status: deceased}", "{ring: 99999999999}"), "32 bits"),
-    "unknown_profile": (GOOD.replace("profiles: [classic]", "profiles: [freudian]"), "freudian"),
+    "lists_profiles": (GOOD.replace("when:", "profiles: [classic]\nwhen:"), "tags:"),
+    "subtype_of_another_area": (
+        GOOD.replace("effect: core", "effect: subtype\nsubtype: {kind: dispute_stage, value: x}"),
+        "subtype.kind",
+    ),
     "unknown_param": (
         GOOD.replace("{status: deceased}", "{ring: {lte: {param: closeness}}}"),
         "'closeness'",
@@ -97,6 +100,13 @@ def test_file_name_must_match_code(tmp_path: Path) -> None:
 def test_rule_must_live_in_its_area_folder(tmp_path: Path) -> None:
     with pytest.raises(RuleError, match="must live in rules/grief/"):
         load_pack(_pack_with(tmp_path, GOOD, name="GR900-test.yaml", area="role_dispute"))
+
+
+def test_code_prefix_must_match_the_area(tmp_path: Path) -> None:
+    text = GOOD.replace("code: GR900", "code: DS900")
+    with pytest.raises(RuleError, match="codes starting GR") as info:
+        load_pack(_pack_with(tmp_path, text, name="DS900-test.yaml"))
+    assert "DS900" in str(info.value) and "field code" in str(info.value)
 
 
 def test_codes_are_never_reused(tmp_path: Path) -> None:

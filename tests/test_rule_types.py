@@ -36,7 +36,13 @@ needs_durable = pytest.mark.skipif(
 )
 
 
+def _file(rule: dict[str, Any]) -> str:
+    return yaml.safe_dump({k: v for k, v in rule.items() if k != "profiles"})
+
+
 def _rule(code: str, when: list[dict[str, Any]]) -> dict[str, Any]:
+    """A rule document; `profiles` is what the loader fills in (rule files never hold it), so
+    `_file` drops it when writing a file."""
     return {
         "code": code, "title": "A test rule", "area": "grief", "effect": "support",
         "weight": 0.5, "source": {"key": "test", "tag": "S", "section": "§1"},
@@ -57,7 +63,7 @@ def _rule(code: str, when: list[dict[str, Any]]) -> dict[str, Any]:
 def test_conditions_must_match_the_documented_field_type(
     tmp_path: Path, where: dict[str, Any], message: str
 ) -> None:
-    text = yaml.safe_dump(_rule("GR900", [{"fact": "person", "as": "p", "where": where}]))
+    text = _file(_rule("GR900", [{"fact": "person", "as": "p", "where": where}]))
     with pytest.raises(RuleError, match=message) as info:
         load_pack(pack_with(tmp_path, text))
     assert info.value.code == "GR900" and info.value.path.startswith("when[0].where.")
@@ -72,7 +78,7 @@ def test_more_patterns_on_one_kind_than_durable_completes_are_refused(
         for i in range(count):
             where = {"people": {"lte": 1000 + i}}  # each its own alpha path
             rule = _rule(f"GR{i:03d}", [{"fact": "summary", "as": "net", "where": where}])
-            (root / "grief" / f"GR{i:03d}-many.yaml").write_text(yaml.safe_dump(rule))
+            (root / "grief" / f"GR{i:03d}-many.yaml").write_text(_file(rule))
         return root
 
     fits = load_pack(write(MAX_PATTERNS_PER_KIND))

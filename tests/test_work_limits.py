@@ -31,7 +31,6 @@ area: grief
 effect: support
 weight: 0.1
 source: {key: test, tag: S, section: "§1"}
-profiles: [classic]
 when:
   - {fact: person, as: a}
   - {fact: person, as: b}

@@ -1,7 +1,14 @@
 """Rule-author tooling: the named examples beside each rule, run through both engines.
 
-Fixture facts are written sparsely; every field a fixture leaves out takes the value the facts
-stage gives an empty inventory entry, so fixtures stay short and still match real facts.
+An example is usually a small inventory, written like a case file (format 2) and taken through
+the real stages (validate, graph, facts) before the rule runs on it. The runner fills in only
+what a case file needs and a rule never reads: the case id, `format_version` and each person's
+display name. Unknown stays unknown: nothing clinical is defaulted.
+
+For what an inventory cannot express (a sentinel value, a derived fact), an example may give the
+facts instead. Fixture facts are written sparsely; every field a fixture leaves out takes the
+value the facts stage gives an empty inventory entry, so fixtures stay short and still match
+real facts.
 """
 
 from __future__ import annotations
@@ -12,10 +19,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import RuleError
-from .facts import Fact, build_facts
+from .errors import CaseError, RuleError
+from .facts import Fact, FactParams, build_facts
 from .graph import RelationshipGraph
+from .loading import parse_case
 from .model.case import Case
+from .model.upgrade import FORMAT_VERSION
 from .rulepack.compile import compiled
 from .rulepack.load import RulePack, fixture_path, load_fixtures, rule_files
 from .rulepack.spec import FixtureCase
@@ -69,6 +78,40 @@ def expand(partial: dict[str, Any], index: int) -> Fact:
     return fact
 
 
+def example_case(code: str, name: str, case: FixtureCase, file: str) -> Case:
+    """The inventory of an example as a validated case. Only mechanism is filled in (the case
+    id, `format_version`, people's display names); a problem is a `RuleError` naming the file,
+    the rule, the example and the field."""
+    if case.inventory is None:
+        raise RuleError(
+            "this example gives facts, not an inventory", file=file, code=code,
+            path=f"cases.{name}.inventory",
+        )  # fmt: skip
+    data: dict[str, Any] = dict(case.inventory)
+    data.setdefault("format_version", FORMAT_VERSION)
+    data.setdefault("id", code)
+    people = data.get("people")
+    if isinstance(people, list):
+        data["people"] = [
+            {**p, "name": p["id"]} if isinstance(p, dict) and "id" in p and "name" not in p else p
+            for p in people
+        ]
+    try:
+        return parse_case(data, source=file)
+    except CaseError as exc:
+        raise RuleError(
+            exc.reason, file=file, code=code, path=f"cases.{name}.inventory.{exc.path}".rstrip(".")
+        ) from None
+
+
+def example_facts(pack: RulePack, code: str, name: str, case: FixtureCase, file: str) -> list[Fact]:
+    """The facts the rule sees in an example, under the example's profile."""
+    if case.facts is not None:
+        return [expand(dict(f), i) for i, f in enumerate(case.facts)]
+    params = FactParams.from_mapping(pack.profiles[case.profile].params)
+    return build_facts(RelationshipGraph(example_case(code, name, case, file)), params)
+
+
 @dataclass(frozen=True)
 class FixtureResult:
     rule: str
@@ -97,7 +140,7 @@ def run_fixture(
 ) -> FixtureResult:
     from .engine import durable_engine, get_engine
 
-    facts = [expand(dict(f), i) for i, f in enumerate(case.facts)]
+    facts = example_facts(pack, code, name, case, file)
     cpack = compiled(pack, case.profile, only=(code,))
     by_engine: dict[str, list[list[str]]] = {}
     names: list[EngineName] = ["reference"]
@@ -129,5 +172,13 @@ def iter_fixtures(pack: RulePack) -> Iterator[tuple[str, str, FixtureCase, str]]
             raise RuleError(
                 f"fixture file is for {fixtures.rule}, not {code}", file=str(fpath), code=code
             )
+        rel = str(fpath.relative_to(root.parent))
         for name, case in sorted(fixtures.cases.items()):
-            yield code, name, case, str(fpath.relative_to(root.parent))
+            if case.profile not in pack.profiles:
+                raise RuleError(
+                    f"unknown profile '{case.profile}'", file=rel, code=code,
+                    path=f"cases.{name}.profile",
+                )  # fmt: skip
+            if case.inventory is not None:
+                example_case(code, name, case, rel)  # validated now, so `rules check` sees it
+            yield code, name, case, rel

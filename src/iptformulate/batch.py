@@ -49,6 +49,7 @@ from .pipeline import (
     _options,
     _Setup,
     _setup,
+    auto_profile,
     formulate,
     profiles_of,
     resolve_pack,
@@ -202,7 +203,7 @@ def formulate_many(
         where = os.fspath(os.path.abspath(rules))
     config = _Config(profile, where, opts.model_dump())
     pack = resolve_pack(config.rules)
-    for name in profiles_of(profile):
+    for name in profiles_of(profile, pack):
         profile_spec(pack, name)
         compiled(pack, name, None, tuple(sorted(opts.params.items())))
     items = _items(cases)
@@ -311,7 +312,7 @@ def _warm(config: _Config) -> None:
     """Build the rule pack, its compiled form and the engine once, before the first case."""
     opts = FormulateOptions.model_validate(config.options)
     pack = resolve_pack(config.rules)
-    for name in profiles_of(config.profile):
+    for name in profiles_of(config.profile, pack):
         cpack = compiled(pack, name, None, tuple(sorted(opts.params.items())))
         get_engine(cpack, opts.engine)
 
@@ -627,7 +628,7 @@ class Formulator:
         self._setups: dict[str, _Setup] = {}
         self._pid = os.getpid()
         self._pool: _Pool | None = None
-        for name in profiles_of(profile):
+        for name in profiles_of(profile, self.pack):
             self._ready(name)
 
     def _ready(self, profile: str) -> _Setup:
@@ -643,7 +644,10 @@ class Formulator:
 
     def formulate(self, case: Case | Mapping[str, Any]) -> Formulation:
         """As `iptformulate.formulate(case, profile=..., rules=..., options=...)`."""
-        return _formulate(case, self.profile, DEFAULT_LIMITS, self._ready)
+        return _formulate(case, self.profile, DEFAULT_LIMITS, self._ready, choose=self._choose)
+
+    def _choose(self, case: Case) -> str:
+        return auto_profile(case, self.pack)
 
     def formulate_many(self, cases: Iterable[BatchInput]) -> Generator[BatchResult, None, None]:
         """As `iptformulate.formulate_many`, on this formulator's pool (started on first use)."""

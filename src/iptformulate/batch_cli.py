@@ -44,6 +44,8 @@ written, 130 interrupted by Ctrl-C or SIGTERM (run again with --resume).
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register the `batch` subcommand."""
+    from .rulepack.load import profile_help
+
     cmd = sub.add_parser(
         "batch",
         help="formulate many cases into JSONL and a CSV summary",
@@ -61,8 +63,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     cmd.add_argument(
         "--profile",
         default="classic",
-        help="classic, stuart, who-group, ipsrt, ipt-a or auto (ipsrt for bipolar depression, "
-        "ipt-a for adolescents, classic otherwise)",
+        help=profile_help(),
     )
     cmd.add_argument("--rules", metavar="DIR", help="a rules folder (default: the bundled one)")
     cmd.add_argument("--engine", default="auto", choices=["auto", "durable", "reference"])

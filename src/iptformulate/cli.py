@@ -41,6 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"iptformulate {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
+    from .rulepack.load import profile_help
 
     form = sub.add_parser(
         "formulate",
@@ -52,9 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     src = form.add_mutually_exclusive_group(required=True)
     src.add_argument("path", nargs="?", help="a case file (.yaml, .yml or .json)")
     src.add_argument("--example", metavar="NAME", help="a bundled example (see `examples`)")
-    form.add_argument(
-        "--profile", default="classic", help="classic, stuart, who-group, ipsrt, ipt-a"
-    )
+    form.add_argument("--profile", default="classic", help=profile_help())
     form.add_argument(
         "--format",
         default="text",
@@ -94,12 +93,25 @@ def _parser() -> argparse.ArgumentParser:
     rsub = rules.add_subparsers(dest="rules_command", required=True)
     for name, text in (
         ("list", "list the rules with code, area, effect and title"),
-        ("check", "validate every rule, profile and catalogue file"),
+        (
+            "check",
+            "every check a rule author needs: each rule, profile and catalogue file, the "
+            "references between them, examples both ways that behave as labelled, and the "
+            "generated docs",
+        ),
         ("test", "run every rule's examples through both engines"),
     ):
         cmd = rsub.add_parser(name, help=text)
         cmd.add_argument("dir", nargs="?", help="a rules folder (default: the bundled one)")
         cmd.add_argument("--profile", default=None, help="only rules of this profile (list)")
+        if name == "check":
+            cmd.add_argument(
+                "--docs",
+                metavar="DIR",
+                default=None,
+                help="the generated rule pages to compare (default: docs/rules beside the rules "
+                "folder, when there is one)",
+            )
     docs = rsub.add_parser("docs", help="write (or --check) docs/rules/ from the rule files")
     docs.add_argument("--out", default="docs/rules", help="output folder")
     docs.add_argument("--check", action="store_true", help="fail if the docs are stale")
@@ -283,36 +295,14 @@ def _rules(args: argparse.Namespace) -> int:
             print("run `iptformulate rules docs` to regenerate", file=sys.stderr)
             return EXIT_FAILED
         return EXIT_OK
+    if args.rules_command == "check":
+        return _rules_check(args)
     pack = load_pack(args.dir)
     if args.rules_command == "list":
         for rule in pack.rules:
             if args.profile and args.profile not in rule.profiles:
                 continue
             print(f"{rule.code}  {rule.area:24} {rule.effect:8} {rule.title}")
-        return EXIT_OK
-    if args.rules_command == "check":
-        from .formulation import catalogue
-
-        for loader in (
-            catalogue.focus_policy,
-            catalogue.techniques,
-            catalogue.plans,
-            catalogue.statement,
-        ):
-            loader(pack)
-        from .authoring import iter_fixtures
-        from .engine import durable_engine, make_engine
-        from .rulepack.compile import compile_pack
-
-        for name in pack.profiles:
-            cpack = compile_pack(pack, name)
-            if durable_engine.available():
-                make_engine(cpack, "durable")
-        count = sum(1 for _ in iter_fixtures(pack))
-        print(
-            f"ok: {len(pack.rules)} rules, {len(pack.profiles)} profiles, {count} examples, "
-            f"hash {pack.content_hash[:12]}"
-        )
         return EXIT_OK
     from .authoring import iter_fixtures, run_fixture
 
@@ -326,6 +316,27 @@ def _rules(args: argparse.Namespace) -> int:
             print(f"FAIL {file}::{name}: {problem}")
     print(f"{total - failures} passed, {failures} failed")
     return EXIT_FAILED if failures else EXIT_OK
+
+
+def _rules_check(args: argparse.Namespace) -> int:
+    from .authoring import iter_fixtures
+    from .rulecheck import check_rules
+
+    pack, problems = check_rules(args.dir, docs=args.docs)
+    for problem in problems:
+        print(f"error: {problem}", file=sys.stderr)
+    if pack is None:
+        print(f"{len(problems)} problem(s); the rules do not load", file=sys.stderr)
+        return EXIT_INVALID
+    if problems:
+        print(f"{len(problems)} problem(s)", file=sys.stderr)
+        return EXIT_FAILED
+    count = sum(1 for _ in iter_fixtures(pack))
+    print(
+        f"ok: {len(pack.rules)} rules, {len(pack.profiles)} profiles, {count} examples, "
+        f"hash {pack.content_hash[:12]}"
+    )
+    return EXIT_OK
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -26,8 +26,8 @@ _EPILOG = """examples:
   iptformulate evaluate 'vignettes/*.case.yaml' --gold expected.yaml --bootstrap 5000 --seed 7
 
 inputs: results JSONL from `iptformulate batch` (one {"case_id", "source", "formulation"} per
-line) or case files, folders and globs, formulated with --profile ("auto": ipsrt for bipolar
-depression, ipt-a for adolescents, classic otherwise). Matching is by case id; cases on one side
+line) or case files, folders and globs, formulated with --profile ("auto": the profile
+rules/profile-choice.yaml picks for each case). Matching is by case id; cases on one side
 only are listed. Gold CSV: case_id, primary_focus and one column per area (1/0, yes/no,
 true/false; blank = not rated). Gold YAML: case id -> {areas_present: [...], primary_focus}.
 """
@@ -35,6 +35,8 @@ true/false; blank = not rated). Gold YAML: case id -> {areas_present: [...], pri
 
 def add_parser(sub: Any) -> None:
     """Register `evaluate` on the main parser's sub-parsers."""
+    from .rulepack.load import profile_help
+
     ev = sub.add_parser(
         "evaluate",
         help="agreement with expert ratings (kappa, AC1, bootstrap intervals)",
@@ -48,7 +50,7 @@ def add_parser(sub: Any) -> None:
     ev.add_argument(
         "--profile",
         default="classic",
-        help="profile for case inputs: classic, stuart, who-group, ipsrt, ipt-a or auto",
+        help=f"profile for case inputs: {profile_help()}",
     )
     ev.add_argument(
         "--bootstrap", type=_count, default=2000, metavar="N", help="resamples (0: no intervals)"

@@ -18,7 +18,7 @@ from .engine import EngineName, get_engine
 from .engine.budget import check_work
 from .engine.durable_engine import available as durable_available
 from .engine.open_world import open_rules
-from .errors import CaseError
+from .errors import CaseError, ProfileError
 from .facts import FactParams, build_facts
 from .formulation.build import build
 from .formulation.model import Formulation, Override, remember_rederive
@@ -28,29 +28,35 @@ from .loading import parse_case
 from .model.case import Case
 from .rulepack.compile import compiled, profile_spec
 from .rulepack.load import RulePack, load_pack
+from .rulepack.spec import ProfileChoice
 from .scoring import score_all
 
 RulesArg = str | os.PathLike[str] | RulePack | None
 
 AUTO_PROFILE = "auto"
 """The profile name that picks a profile per case (`auto_profile`)."""
-AUTO_CHOICES = ("classic", "ipsrt", "ipt-a")
-"""Every profile `auto_profile` can pick."""
 
 
-def auto_profile(case: Case) -> str:
-    """The profile a clinician would pick: IPSRT for bipolar depression, IPT-A for
-    adolescents, classic otherwise."""
-    if case.diagnosis == "bipolar_depression":
-        return "ipsrt"
-    if case.population == "adolescent":
-        return "ipt-a"
-    return "classic"
+def _choice(pack: RulePack | None) -> ProfileChoice:
+    choice = resolve_pack(pack).profile_choice
+    if choice is None:
+        raise ProfileError("profile 'auto' needs rules/profile-choice.yaml in the rules folder")
+    return choice
 
 
-def profiles_of(profile: str) -> tuple[str, ...]:
-    """The profiles a run with `profile` may use: all of `AUTO_CHOICES` for "auto"."""
-    return AUTO_CHOICES if profile == AUTO_PROFILE else (profile,)
+def auto_profile(case: Case, pack: RulePack | None = None) -> str:
+    """The profile `rules/profile-choice.yaml` of `pack` (default: the bundled rules) picks for
+    the case: the first choice whose conditions all hold, else its default."""
+    choice = _choice(pack)
+    for rule in choice.choices:
+        if all(getattr(case, name) in values for name, values in rule.when.items()):
+            return rule.profile
+    return choice.default
+
+
+def profiles_of(profile: str, pack: RulePack | None = None) -> tuple[str, ...]:
+    """The profiles a run with `profile` may use: every one the choice can pick for "auto"."""
+    return _choice(pack).profiles() if profile == AUTO_PROFILE else (profile,)
 
 
 class FormulateOptions(BaseModel):
@@ -103,7 +109,10 @@ def formulate(
         key = tuple(sorted(opts.params.items()))
         return _setup(resolve_pack(rules), profile, opts.engine, key)
 
-    return _formulate(case, profile, limits or DEFAULT_LIMITS, ready)
+    def choose(case: Case) -> str:
+        return auto_profile(case, resolve_pack(rules))
+
+    return _formulate(case, profile, limits or DEFAULT_LIMITS, ready, choose=choose)
 
 
 class _Setup:
@@ -169,11 +178,14 @@ def _formulate(
     limits: Limits,
     setup: Callable[[str], _Setup],
     override: Override | None = None,
+    *,
+    choose: Callable[[Case], str] = auto_profile,
 ) -> Formulation:
+    """`choose` picks the profile for `profile="auto"` (`auto_profile` of the pack used)."""
     if not isinstance(case, Case):
         case = parse_case(case, limits=limits)
     if profile == AUTO_PROFILE:
-        profile = auto_profile(case)
+        profile = choose(case)
     try:
         check_case_size(
             len(case.people), len(case.events), sum(len(e.people) for e in case.events), limits

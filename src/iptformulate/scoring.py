@@ -28,13 +28,19 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 
 from .engine.base import Finding
+from .rulepack.areas import SubtypeKinds
 
-SUBTYPE_KINDS = {
-    "grief": "grief_pattern",
-    "role_dispute": "dispute_stage",
-    "role_transition": "transition_kind",
-    "interpersonal_deficits": "deficits_kind",
-}
+SUBTYPE_KINDS = SubtypeKinds()
+"""Area id -> its sub-type kind, from `rules/areas.yaml` (`RulePack.areas` for another pack)."""
+
+@dataclass(frozen=True)
+class SourceView:
+    """One relationship or event an area's core evidence is about, seen on its own."""
+
+    source: str
+    strength: float
+    subtype: str | None
+
 
 # the order Finding's dataclass comparison defines, as one C-level key per finding
 _FINDING_ORDER = attrgetter("area", "code", "evidence", "effect", "weight")
@@ -53,6 +59,11 @@ class AreaScore:
     subtype_votes: tuple[Finding, ...]
     subtype: str | None
     excluded: bool = field(default=False)
+    principal: tuple[str, ...] = field(default=())
+    """The source(s) the area is mainly about (see `principal_sources`): the dispute partner,
+    the person who died, the event that changed a role. Several only when they tie."""
+    sources: tuple[SourceView, ...] = field(default=())
+    """Every source a core rule fired on, strongest first, each with its own sub-type."""
 
     @property
     def findings(self) -> tuple[Finding, ...]:
@@ -73,6 +84,8 @@ def _area_score(
     votes: tuple[Finding, ...],
     subtype: str | None,
     excluded: bool,
+    principal: tuple[str, ...] = (),
+    sources: tuple[SourceView, ...] = (),
 ) -> AreaScore:
     """An `AreaScore` equal to the one `__init__` makes; a frozen dataclass's `__init__` sets
     its nine fields one by one, which costs more than the scoring itself."""
@@ -80,6 +93,7 @@ def _area_score(
     _set(out, "__dict__", {
         "area": area, "score": score, "present": present, "core": core, "support": support,
         "against": against, "subtype_votes": votes, "subtype": subtype, "excluded": excluded,
+        "principal": principal, "sources": sources,
     })  # fmt: skip
     return out
 
@@ -145,16 +159,59 @@ def _score(
         excluded = excluded or w >= 1.0
     score = round(max(0.0, min(1.0, (1.0 - kept) * negative)), 4)
     present = bool(core) and not excluded and score >= threshold
-    # a sub-type (a dispute's stage, a grief pattern) is read from the relationships and events
-    # whose core rule fired, not voted across everyone: an estranged ex does not set the stage
-    # of the dispute with a partner
-    cored = {source_of(f) for f in core}
-    voting = [v for v in votes if source_of(v) in cored or source_of(v).startswith("rule:")]
+    # a sub-type (a dispute's stage, a grief pattern) is read per relationship or event: each
+    # source whose core rule fired gets its own, and the area's is that of its principal
+    # source, so an estranged ex does not set the stage of the dispute with a partner
+    sources = _source_views(core, support, votes, subtype_values)
+    principal = principal_sources(sources)
+    voting = [v for v in votes if source_of(v) in principal or source_of(v).startswith("rule:")]
     subtype = _subtype(voting, subtype_values) if core and voting else None
     return _area_score(
         area, score, present, tuple(core), tuple(support), tuple(against), tuple(votes), subtype,
-        excluded,
+        excluded, principal, sources,
     )  # fmt: skip
+
+
+def _strength(weights: Iterable[float]) -> float:
+    kept = 1.0
+    for w in sorted(weights):
+        kept *= 1.0 - w
+    return round(1.0 - kept, 4)
+
+
+def _source_views(
+    core: Sequence[Finding],
+    support: Sequence[Finding],
+    votes: Sequence[Finding],
+    subtype_values: dict[str, str],
+) -> tuple[SourceView, ...]:
+    """Each source of a core finding with the strength of what the rules found about it alone
+    (noisy-OR over the distinct rules, core and support, that fired on it) and its own
+    sub-type; strongest first, then by source id."""
+    cored = {source_of(f) for f in core}
+    weights: dict[str, dict[str, float]] = {s: {} for s in cored}
+    for finding in (*core, *support):
+        source = source_of(finding)
+        if source in weights:
+            weights[source][finding.code] = finding.weight
+    own_votes: dict[str, list[Finding]] = {}
+    for vote in votes:
+        own_votes.setdefault(source_of(vote), []).append(vote)
+    views = [
+        SourceView(s, _strength(w.values()), _subtype(own_votes.get(s, ()), subtype_values))
+        for s, w in weights.items()
+    ]
+    return tuple(sorted(views, key=lambda v: (-v.strength, v.source)))
+
+
+def principal_sources(sources: Sequence[SourceView]) -> tuple[str, ...]:
+    """The source(s) with the strongest evidence of their own: the relationship or event the
+    area is mainly about. Sources that tie are all principal (both are named, their sub-type
+    votes pooled); no single one is picked by id."""
+    if not sources:
+        return ()
+    top = sources[0].strength
+    return tuple(sorted(v.source for v in sources if v.strength >= top))
 
 
 _CLIENT_LEVEL = ("client", "summary", "candidate")

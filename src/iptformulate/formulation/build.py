@@ -22,12 +22,21 @@ from ..facts import FACTS_VERSION, Fact
 from ..model.case import Case
 from ..rulepack.load import RulePack
 from ..rulepack.spec import ProfileSpec
-from ..scoring import SUBTYPE_KINDS, AreaScore
+from ..scoring import SUBTYPE_KINDS, AreaScore, source_of
 from .context import AREA_ORDER, AREAS, Bound, Context
 from .focus import Candidate, choose_focus, focus_decision, overridden
 from .goals import area_goals
 from .middle_phase import middle_phase
-from .model import AreaId, AreaResult, ContextItem, Formulation, Override, Provenance, trusted
+from .model import (
+    AreaId,
+    AreaResult,
+    ContextItem,
+    Formulation,
+    Override,
+    Provenance,
+    SourceOut,
+    trusted,
+)
 from .plan import session_plan
 from .rationale import words
 from .statement import patient_statement
@@ -65,7 +74,12 @@ def build(
         findings_for = ctx.findings_out(positive, bounds, asks)
         findings_against = ctx.findings_out(s.against, None, asks)
         subtype_findings = ctx.findings_out(s.subtype_votes, None, asks)
-        evidence[area] = bounds
+        # the goals, techniques' evidence and the statement's link speak of the principal
+        # relationship or event (the dispute partner, not everyone a support rule fired on)
+        principal = set(s.principal)
+        evidence[area] = [
+            b for f, b in zip(positive, bounds, strict=True) if source_of(f) in principal
+        ] or bounds
         rank = ctx.link_rank(bounds)
         linked = rank > 0
         label = profile.labels.get(area)
@@ -85,6 +99,7 @@ def build(
                 "findings_against": findings_against,
                 "subtype_findings": subtype_findings,
                 "linked_to_onset": linked,
+                "sources": _sources_out(ctx, s),
             },
         )
         importance = str(case.importance.get(AREAS[area], "unknown"))
@@ -117,7 +132,13 @@ def build(
     goals = [g for a in foci for g in area_goals(ctx, a, scores[a], evidence[a])]
     plan = session_plan(ctx)
     primary = choice.primary
-    statement = patient_statement(ctx, primary, evidence[primary] if primary else [], plan)
+    statement = patient_statement(
+        ctx,
+        primary,
+        evidence[primary] if primary else [],
+        plan,
+        areas[cast(AreaId, primary)].subtype if primary else None,
+    )
     return trusted(
         Formulation,
         {
@@ -200,3 +221,26 @@ def _context_items(case: Case) -> list[ContextItem]:
         said = [t for t in (culture.religion, culture.language, culture.notes) if t]
         items.append(("Culture", "; ".join(said) if said else "the client says it matters"))
     return [trusted(ContextItem, {"label": label, "text": text}) for label, text in items]
+
+
+def _sources_out(ctx: Context, score: AreaScore) -> list[SourceOut]:
+    principal = set(score.principal)
+    out = []
+    for view in score.sources:
+        kind, _, ref = view.source.partition(":")
+        if kind == "person":
+            display = ctx.names.person(ref)
+        elif kind == "event":
+            display = ctx.names.event(ref)
+        else:
+            kind, ref, display = "client", "", "the client"
+        values = {
+            "kind": kind,
+            "ref": ref,
+            "display": display,
+            "strength": view.strength,
+            "subtype": view.subtype,
+            "principal": view.source in principal,
+        }
+        out.append(trusted(SourceOut, values))
+    return out

@@ -1,217 +1,74 @@
-"""Schemas of the clinical catalogues kept as data beside the rules.
+"""The clinical catalogues kept as data beside the rules, for the formulation stage.
 
-`rules/focus-policy.yaml`, `rules/techniques.yaml`, `rules/plans.yaml` and
-`rules/statement.yaml` hold the focus policy, the technique catalogue, the session plans and
-the patient-statement wording. This module only validates them; the words and the clinical
-choices stay in the data.
+The schemas live in `iptformulate.rulepack.catalogues` and every catalogue is validated when
+the pack is loaded (`load_pack`), so a broken `techniques.yaml` fails `iptformulate rules
+check` as well as `formulate`. This module hands the validated catalogues out.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
-from ..errors import RuleError, format_loc
-from ..model.vocab import AreaId
+from ..errors import RuleError
+from ..rulepack.catalogues import (
+    AreaPlan,
+    AreaTechniques,
+    FocusPolicy,
+    PhaseData,
+    PlanCatalogue,
+    PlanData,
+    StatementData,
+    Technique,
+    TechniqueCatalogue,
+    validate_catalogue,
+)
 from ..rulepack.load import RulePack
-from ..rulepack.spec import Source
-from .rationale import slot_problem
 
-AreaKey = AreaId
-
-
-class _Data(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-# --- focus policy ---------------------------------------------------------------------------
-
-
-class FocusPolicy(_Data):
-    """How the focus is chosen among present areas (reference §4)."""
-
-    source: Source
-    order: list[
-        Literal[
-            "last_resort",
-            "onset_link",
-            "patient_importance",
-            "onset_nearness",
-            "tractability",
-            "score",
-        ]
-    ] = Field(min_length=1, description="Ranking keys, applied in order (reference §4.3 step 5)")
-    last_resort: list[AreaKey] = Field(description="Areas chosen only when nothing else is (F3)")
-    importance_rank: dict[str, int] = Field(
-        description="Rank of each patient-importance answer (higher is chosen first)"
-    )
-    tractability: dict[str, dict[AreaKey, int]] = Field(
-        description="Per treatment format, how manageable each area is (F10); higher first"
-    )
-    onset_link: dict[str, dict[str, int]] = Field(
-        description="Evidence field values that tie an area to onset or maintenance (F4), each "
-        "with a rank: the closer the link, the higher; areas are ranked by their highest"
-    )
-    secondary_requires_present: bool = True
-    reasons: dict[str, str] = Field(description="Sentence per ranking key, with {area} slots")
-    ask_when_none: list[str] = Field(min_length=1)
-    ask_when_close: list[str] = Field(min_length=1)
-    thin_evidence_findings: Annotated[int, Field(ge=1, le=10)] = 2
+__all__ = [
+    "AreaPlan",
+    "AreaTechniques",
+    "FocusPolicy",
+    "PhaseData",
+    "PlanCatalogue",
+    "PlanData",
+    "StatementData",
+    "Technique",
+    "TechniqueCatalogue",
+    "focus_policy",
+    "plans",
+    "statement",
+    "techniques",
+]
 
 
-# --- techniques -----------------------------------------------------------------------------
-
-
-class Technique(_Data):
-    name: str
-    description: Annotated[str, Field(min_length=10, max_length=300)]
-    source: Source
-    tasks: list[str] = Field(default_factory=list, description="Between-session tasks")
-
-
-class AreaPlan(_Data):
-    strategies: list[str] = Field(min_length=1)
-    techniques: list[str] = Field(min_length=1)
-
-
-class AreaTechniques(_Data):
-    default: AreaPlan
-    subtypes: dict[str, AreaPlan] = Field(default_factory=dict)
-    goals: list[str] = Field(min_length=1, description="Goal templates; {people} {roles} {event}")
-
-
-class TechniqueCatalogue(_Data):
-    """Middle-phase strategies and techniques per area and sub-type (reference §5)."""
-
-    techniques: dict[str, Technique] = Field(min_length=5)
-    areas: dict[AreaKey, AreaTechniques]
-    fit: dict[str, str] = Field(
-        description="Why-it-fits sentence per technique id, with {area} {subtype} {evidence} slots"
-    )
-
-
-# --- session plans --------------------------------------------------------------------------
-
-
-class PhaseData(_Data):
-    name: str
-    sessions: str
-    tasks: list[str] = Field(min_length=1)
-
-
-class PlanData(_Data):
-    title: str
-    total_sessions: str
-    weeks: Annotated[int, Field(ge=1, le=200)]
-    cadence: str
-    phases: list[PhaseData] = Field(min_length=2)
-    source: Source
-
-
-class PlanCatalogue(_Data):
-    """Session plans by format, with diagnosis-specific lengths (reference §6, §8)."""
-
-    formats: dict[str, PlanData]
-    by_diagnosis: dict[str, str] = Field(
-        default_factory=dict, description="diagnosis -> plan key used in the standard format"
-    )
-    termination: list[str] = Field(min_length=1)
-    relapse_prevention: list[str] = Field(min_length=1)
-
-
-# --- patient statement ----------------------------------------------------------------------
-
-
-class StatementData(_Data):
-    """Wording of the seven slots of the patient statement (reference §7), in plain language."""
-
-    source: Source
-    slots: dict[
-        Literal["permission", "diagnosis", "sick_role", "link", "area", "plan", "agreement"],
-        str,
-    ]
-    diagnosis_names: dict[str, str]
-    area_phrases: dict[AreaKey, str]
-    link_without_event: str
-    no_focus: str
-    severity: str
-    link_phrases: dict[Literal["death", "event", "relationship"], str] = Field(
-        description="How the linked evidence is named in the link slot: {person} {event} {when}"
-    )
-    instrument_names: dict[str, str] = Field(default_factory=dict)
-
-
-def _load(pack: RulePack, key: str, model: type[BaseModel]) -> Any:
+def _load(pack: RulePack, key: str) -> Any:
     data = pack.extras.get(key)
     file = f"rules/{key}.yaml"
     if data is None:
         raise RuleError("catalogue file is missing", file=file)
-    if not isinstance(data, dict):
-        raise RuleError("expected a mapping at the top of the file", file=file)
-    try:
-        result = model.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors(include_url=False, include_input=False)[0]
-        raise RuleError(str(err["msg"]), file=file, path=format_loc(err["loc"])) from None
-    _check_slots(data, file, [])
-    return result
-
-
-def _check_slots(node: Any, file: str, path: list[str | int]) -> None:
-    """Every text of a catalogue is filled by plain `{name}` substitution; refuse any other
-    slot (`{0}`, `{x.attr}`, `{x[0]}`, `{x:>9}`) when the catalogue is loaded."""
-    if isinstance(node, str):
-        problem = slot_problem(node)
-        if problem is not None:
-            raise RuleError(problem, file=file, path=format_loc(path))
-    elif isinstance(node, dict):
-        for key, value in node.items():
-            _check_slots(value, file, [*path, str(key)])
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            _check_slots(value, file, [*path, i])
+    return validate_catalogue(key, data, file)
 
 
 @lru_cache(maxsize=16)
 def focus_policy(pack: RulePack) -> FocusPolicy:
-    result: FocusPolicy = _load(pack, "focus-policy", FocusPolicy)
+    result: FocusPolicy = _load(pack, "focus-policy")
     return result
 
 
 @lru_cache(maxsize=16)
 def techniques(pack: RulePack) -> TechniqueCatalogue:
-    result: TechniqueCatalogue = _load(pack, "techniques", TechniqueCatalogue)
-    for area, entry in result.areas.items():
-        for plan in [entry.default, *entry.subtypes.values()]:
-            for tid in plan.techniques:
-                if tid not in result.techniques:
-                    raise RuleError(
-                        f"unknown technique '{tid}'",
-                        file="rules/techniques.yaml",
-                        path=f"areas.{area}",
-                    )
-    for tid in result.techniques:
-        if tid not in result.fit:
-            raise RuleError(
-                f"technique '{tid}' has no 'fit' sentence", file="rules/techniques.yaml", path="fit"
-            )
+    result: TechniqueCatalogue = _load(pack, "techniques")
     return result
 
 
 @lru_cache(maxsize=16)
 def plans(pack: RulePack) -> PlanCatalogue:
-    result: PlanCatalogue = _load(pack, "plans", PlanCatalogue)
-    for diagnosis, key in result.by_diagnosis.items():
-        if key not in result.formats:
-            raise RuleError(
-                f"unknown plan '{key}'", file="rules/plans.yaml", path=f"by_diagnosis.{diagnosis}"
-            )
+    result: PlanCatalogue = _load(pack, "plans")
     return result
 
 
 @lru_cache(maxsize=16)
 def statement(pack: RulePack) -> StatementData:
-    result: StatementData = _load(pack, "statement", StatementData)
+    result: StatementData = _load(pack, "statement")
     return result

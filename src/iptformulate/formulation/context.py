@@ -96,7 +96,12 @@ def prepared(pack: RulePack) -> PreparedPack:
         for tid, t in cat.techniques.items()
     }
     onset = tuple((k, dict(v)) for k, v in policy.onset_link.items())
-    goals = {area: _names_in(entry.goals) for area, entry in cat.areas.items()}
+    goals = {
+        area: _names_in(
+            [*entry.goals, *(g for sub in entry.subtypes.values() for g in sub.goals or ())]
+        )
+        for area, entry in cat.areas.items()
+    }
     data = catalogue.statement(pack)
     statement = _names_in([*data.slots.values(), data.link_without_event])
     return PreparedPack(

@@ -12,7 +12,9 @@ from .rationale import fill_fields
 
 
 def area_goals(ctx: Context, area: AreaId, score: AreaScore, bounds: Sequence[Bound]) -> list[Goal]:
-    templates = ctx.prepared.catalogue.areas[area].goals
+    entry = ctx.prepared.catalogue.areas[area]
+    stage = entry.subtypes.get(score.subtype or "")
+    templates = stage.goals if stage is not None and stage.goals else entry.goals
     used = ctx.prepared.goal_names[area]
     people, events = ctx.people_and_events(area, bounds)
     values: dict[str, str] = {}

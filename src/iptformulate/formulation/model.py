@@ -77,6 +77,22 @@ class FindingOut(_Out):
     subtype: str | None = None
 
 
+class SourceOut(_Out):
+    """One relationship or event that an area's core evidence is about, seen on its own: a
+    dispute with each person has its own stage, a death its own grief pattern."""
+
+    kind: Literal["person", "event", "client"]
+    ref: str = Field(description="The person or event id in the case ('' for the client).")
+    display: str = Field(description="The person's name or the event's description.")
+    strength: float = Field(ge=0.0, le=1.0, description="What the rules found about it alone.")
+    subtype: str | None = Field(default=None, description="Its own stage, pattern or kind.")
+    principal: bool = Field(
+        default=False,
+        description="The area is mainly about it: the area's sub-type, techniques, goals and "
+        "the statement's link come from it.",
+    )
+
+
 class AreaResult(_Out):
     """One problem area: its score, presence, the reasons for and against, its sub-type."""
 
@@ -94,6 +110,10 @@ class AreaResult(_Out):
     subtype_findings: list[FindingOut] = Field(default_factory=list)
     linked_to_onset: bool = Field(
         default=False, description="Some evidence falls near onset or is ongoing (F4)."
+    )
+    sources: list[SourceOut] = Field(
+        default_factory=list,
+        description="Each relationship or event a core rule fired on, strongest first.",
     )
 
 

@@ -174,21 +174,10 @@ def render(template: str, bound: Mapping[str, Fact], names: Names) -> str:
 # Catalogue templates (statement, goals, technique fits, focus reasons) are filled by the same
 # plain substitution as rationales, never by `str.format`: a slot is `{name}` and nothing else,
 # so `{x.__class__}`, `{0}` or `{x:>999999999}` can neither reach interpreter internals nor
-# allocate; the catalogue loader refuses such slots (`slot_problem`) and a slot that slipped
-# through is printed as written.
+# allocate; the catalogue loader refuses such slots (`rulepack.catalogues.slot_problem`) and
+# a slot that slipped through is printed as written.
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
-def slot_problem(template: str) -> str | None:
-    """Why a catalogue template is not made of `{name}` slots and plain text, or None."""
-    for match in _SLOT.finditer(template):
-        if not _NAME.fullmatch(match.group(1)):
-            return (
-                f"slot '{{{match.group(1)[:40]}}}' is not a plain name; templates take "
-                "{name} slots only (no attributes, indexes, positions or format specs)"
-            )
-    return None
 
 
 @lru_cache(maxsize=1024)

@@ -22,7 +22,11 @@ PACK_VALUES = frozenset({"weeks", "area_phrase"})  # statement values that hold 
 
 
 def patient_statement(
-    ctx: Context, primary: str | None, bounds: Sequence[Bound], plan: SessionPlan
+    ctx: Context,
+    primary: str | None,
+    bounds: Sequence[Bound],
+    plan: SessionPlan,
+    subtype: str | None = None,
 ) -> PatientStatement:
     data = ctx.prepared.statement
     case = ctx.case
@@ -61,7 +65,8 @@ def patient_statement(
             people, _ = ctx.people_and_events(primary, bounds)
             values["people"] = join([ctx.names.person(p) for p in people])
         values["event"] = _link_phrase(ctx, bounds, data)
-        values["area_phrase"] = data.area_phrases[cast(AreaId, primary)]
+        phrases = data.subtype_phrases.get(cast(AreaId, primary), {})
+        values["area_phrase"] = phrases.get(subtype or "", data.area_phrases[cast(AreaId, primary)])
         if not values["event"]:
             templates["link"] = data.link_without_event
     slots = []

@@ -9,6 +9,7 @@ from ..model.case import Case
 from ..rulepack.spec import ProfileSpec
 from .context import Context
 from .model import AreaId, AreaResult, Override, Warning_, trusted
+from .plan import plan_choice
 from .rationale import words
 
 DECISION_SUPPORT = (
@@ -29,8 +30,6 @@ _PSYCHOSIS = _warning("risk", "Psychotic symptoms are recorded: IPT alone may no
 _SUBSTANCE = _warning("risk", "Substance misuse is recorded: assess it before starting IPT.")
 _NO_RISK_SCREEN = _warning("risk", "No risk screen is recorded (suicidal ideation, past "
                            "self-harm, plan, means): screen before IPT starts.")  # fmt: skip
-_NO_FORMAT = _warning("missing_data", "The treatment format is not recorded: the plan shown is "
-                      "the standard acute one.")  # fmt: skip
 _NO_PEOPLE = _warning("missing_data", "No people are recorded: the inventory is empty, so no "
                       "area can be judged.")  # fmt: skip
 _NO_ISOLATION = _warning("missing_data", "Whether the client was isolated before the episode "
@@ -73,8 +72,13 @@ def case_warnings(ctx: Context, fallback: bool, engine: str) -> list[Warning_]:
                 + ". Check them (`iptformulate upgrade` writes them into the file).",
             )
         )
+    plan_key, plan_note = plan_choice(ctx)
     if case.format is None:
-        out.append(_NO_FORMAT)
+        title = ctx.prepared.plans.formats[plan_key].title
+        out.append(_warning("missing_data", f"The treatment format is not recorded: the plan "
+                            f"shown is the acute one, {title}."))  # fmt: skip
+    if plan_note is not None:
+        out.append(_warning("missing_data", plan_note))
     out += _profile_fit(case, ctx.profile)
     if not case.people:
         out.append(_NO_PEOPLE)

@@ -18,6 +18,7 @@ from .text import (
     focus_line,
     ordered_warnings,
     secondary,
+    sources_text,
     subtype_text,
     unknown_lines,
     words,
@@ -114,6 +115,8 @@ def _area(result: AreaResult) -> str:
     head = f"{esc(result.label)} — {result.score:.2f}, {state}"
     if sub:
         head += f", {esc(sub)}"
+    if sources := sources_text(result):
+        parts.append(f'<p><b>About</b>: {esc(sources)}</p>')
     for title, findings, cls in (
         ("For", result.findings_for, ""),
         ("Against", result.findings_against, "iptf-against"),

@@ -18,6 +18,7 @@ from .text import (
     join_sentences,
     ordered_warnings,
     secondary,
+    sources_text,
     unknown_lines,
     words,
 )
@@ -70,6 +71,8 @@ def _area(f: Formulation, area: str, result: AreaResult) -> list[str]:
     if result.subtype is not None:
         kind = escape(words(result.subtype_kind) or "sub-type")
         lines.append(f"- **{kind[:1].upper() + kind[1:]}:** {escape(words(result.subtype))}")
+    if sources := sources_text(result):
+        lines.append(f"- **About:** {escape(sources)}")
     if result.linked_to_onset:
         lines.append("- **Linked to onset:** yes")
     for title, findings in (

@@ -22,6 +22,7 @@ __all__ = [
     "ordered_warnings",
     "render",
     "secondary",
+    "sources_text",
     "subtype_text",
     "words",
 ]
@@ -67,6 +68,22 @@ def subtype_text(result: AreaResult) -> str:
         return ""
     kind = words(result.subtype_kind) or "sub-type"
     return f"{kind}: {words(result.subtype)}"
+
+
+def sources_text(result: AreaResult) -> str:
+    """Each relationship or event the area's core evidence is about, with its own sub-type,
+    the principal one(s) marked; empty when there is only one."""
+    if len(result.sources) < 2:
+        return ""
+    parts = []
+    for source in result.sources:
+        part = source.display
+        if source.subtype is not None:
+            part += f", {words(source.subtype)}"
+        if source.principal:
+            part += " (main)"
+        parts.append(part)
+    return "; ".join(parts)
 
 
 def focus_line(f: Formulation, area: str | None) -> str:

@@ -22,12 +22,16 @@ from ..errors import RuleError, format_loc
 from ..facts import FACT_FIELDS, GRIEF_SIGNS, build_facts
 from ..limits import DEFAULT_LIMITS, LimitProblem, read_regular, read_yaml_document
 from .cache import parsed
+from .catalogues import CATALOGUES, validate_catalogue
 from .spec import (
     AREA_IDS,
     RESERVED_ALIASES,
+    AreaCatalogue,
+    AreaSpec,
     FixtureFile,
     Op,
     Param,
+    ProfileChoice,
     ProfileSpec,
     RuleSpec,
     template_refs,
@@ -124,6 +128,10 @@ class RulePack:
     files: Mapping[str, str]
     content_hash: str
     extras: Mapping[str, Any] = field(default_factory=dict)
+    areas: Mapping[str, AreaSpec] = field(default_factory=dict)
+    """`rules/areas.yaml`: each area's code prefix, title and sub-type kind, by area id."""
+    profile_choice: ProfileChoice | None = None
+    """`rules/profile-choice.yaml`: how `profile="auto"` picks a profile per case."""
 
     def __hash__(self) -> int:
         return hash((self.root, self.content_hash))
@@ -247,11 +255,28 @@ def _ban(node: Any, rel: str, code: str | None, path: str) -> None:
         raise RuleError("integers must fit in 32 bits", file=rel, code=code, path=path)
 
 
-def load_rule_file(path: Path, root: Path) -> RuleSpec:
+def load_areas(root: Path) -> dict[str, AreaSpec]:
+    """`areas.yaml` of the pack at `root`, by area id."""
+    path = root / "areas.yaml"
+    rel = _rel(path, root)
+    if not path.is_file():
+        raise RuleError("the area catalogue areas.yaml is missing", file=rel)
+    catalogue: AreaCatalogue = _validate(AreaCatalogue, read_yaml(path, root), rel, None)
+    return {area.id: area for area in catalogue.areas}
+
+
+def load_rule_file(path: Path, root: Path, areas: Mapping[str, AreaSpec] | None = None) -> RuleSpec:
     rel = _rel(path, root)
     data = read_yaml(path, root)
     code = data.get("code") if isinstance(data, dict) else None
-    rule: RuleSpec = _validate(RuleSpec, data, rel, code if isinstance(code, str) else None)
+    code = code if isinstance(code, str) else None
+    if isinstance(data, dict) and "profiles" in data:
+        raise RuleError(
+            "rules no longer list their profiles: each profile selects its rules by area and "
+            "tag (profiles/<name>.yaml `rules:`); give the rule `tags:` instead",
+            file=rel, code=code, path="profiles",
+        )  # fmt: skip
+    rule: RuleSpec = _validate(RuleSpec, data, rel, code)
     if not path.name.startswith(f"{rule.code}-"):
         raise RuleError(
             f"file name must start with the rule code, e.g. {rule.code}-short-title.yaml",
@@ -261,6 +286,25 @@ def load_rule_file(path: Path, root: Path) -> RuleSpec:
         raise RuleError(
             f"rule of area '{rule.area}' must live in rules/{rule.area}/",
             file=rel, code=rule.code, path="area",
+        )  # fmt: skip
+    area = (areas if areas is not None else load_areas(root)).get(rule.area)
+    if area is None:
+        raise RuleError(
+            f"area '{rule.area}' is not in areas.yaml", file=rel, code=rule.code, path="area"
+        )
+    if not rule.code.startswith(area.code_prefix):
+        raise RuleError(
+            f"rules of area '{rule.area}' have codes starting {area.code_prefix} (areas.yaml)",
+            file=rel, code=rule.code, path="code",
+        )  # fmt: skip
+    if rule.subtype is not None and rule.subtype.kind != area.subtype_kind:
+        expected = (
+            f"'{area.subtype_kind}'" if area.subtype_kind else "none (areas.yaml gives no kind)"
+        )
+        raise RuleError(
+            f"a sub-type of area '{rule.area}' is of kind {expected}, not "
+            f"'{rule.subtype.kind}'",
+            file=rel, code=rule.code, path="subtype.kind",
         )  # fmt: skip
     _lint(rule, rel)
     return rule
@@ -362,27 +406,108 @@ def _params_of(rule: RuleSpec) -> Iterator[tuple[str, str]]:
                             yield inner.param, f"when[{i}].{label}.{name}"
 
 
+def load_profile_file(path: Path, root: Path, areas: Mapping[str, AreaSpec]) -> ProfileSpec:
+    rel = _rel(path, root)
+    profile: ProfileSpec = _validate(ProfileSpec, read_yaml(path, root), rel, None)
+    if path.stem != profile.name:
+        raise RuleError("file name must equal the profile name", file=rel, path="name")
+    named = [("areas", profile.areas), ("rules.areas", profile.rules.areas or [])]
+    for where, names in named:
+        for i, area in enumerate(names):
+            if area not in areas:
+                raise RuleError(
+                    f"area '{area}' is not in areas.yaml", file=rel, path=f"{where}[{i}]"
+                )
+    for label in profile.labels:
+        if label not in profile.areas:
+            raise RuleError(
+                f"a label for '{label}', which the profile does not use", file=rel,
+                path=f"labels.{label}",
+            )  # fmt: skip
+    return profile
+
+
+def member_profiles(rule: RuleSpec, profiles: Mapping[str, ProfileSpec]) -> tuple[str, ...]:
+    """The profiles whose `rules:` selection takes the rule, in name order."""
+    return tuple(
+        name
+        for name, spec in sorted(profiles.items())
+        if spec.rules.selects(rule, list(spec.areas))
+    )
+
+
+def reference_problems(
+    rules: list[tuple[str, RuleSpec]],
+    profiles: Mapping[str, tuple[str, ProfileSpec]],
+    choice: tuple[str, ProfileChoice] | None,
+) -> list[RuleError]:
+    """References between the files of a pack that do not resolve: parameters a rule needs
+    from the profiles that run it, tags and codes a profile selects by, profiles the `auto`
+    choice names. `rules` and `profiles` carry the file each came from."""
+    out: list[RuleError] = []
+    specs = {name: spec for name, (_, spec) in profiles.items()}
+    for rel, rule in rules:
+        for name in member_profiles(rule, specs):
+            for param, where in _params_of(rule):
+                if param not in specs[name].params:
+                    out.append(RuleError(
+                        f"parameter '{param}' is not defined in profile '{name}'",
+                        file=rel, code=rule.code, path=where,
+                    ))  # fmt: skip
+    if choice is not None:
+        rel, data = choice
+        named = [("default", data.default)]
+        named += [(f"choices[{i}].profile", c.profile) for i, c in enumerate(data.choices)]
+        for where, name in named:
+            if name not in specs:
+                out.append(RuleError(f"unknown profile '{name}'", file=rel, path=where))
+    return out
+
+
+def selection_problems(
+    rules: list[tuple[str, RuleSpec]], profiles: Mapping[str, tuple[str, ProfileSpec]]
+) -> list[RuleError]:
+    """Tags and codes a profile selects by that no rule carries (likely a misspelling).
+    Reported by `iptformulate rules check`, not by `load_pack`: a pack cut down to a few rules
+    still loads with the shipped profiles."""
+    out: list[RuleError] = []
+    tags = {tag for _, rule in rules for tag in rule.tags}
+    codes = {rule.code for _, rule in rules}
+    for rel, spec in profiles.values():
+        lists = {"include_tags": spec.rules.include_tags, "exclude_tags": spec.rules.exclude_tags}
+        for key, values in lists.items():
+            for i, tag in enumerate(values):
+                if tag not in tags:
+                    out.append(RuleError(f"no rule has the tag '{tag}'", file=rel,
+                                         path=f"rules.{key}[{i}]"))  # fmt: skip
+        for i, code in enumerate(spec.rules.exclude_codes):
+            if code not in codes:
+                out.append(RuleError(f"no rule has the code '{code}'", file=rel, code=code,
+                                     path=f"rules.exclude_codes[{i}]"))  # fmt: skip
+    return out
+
+
 def load_pack(root: str | os.PathLike[str] | None = None) -> RulePack:
-    """Read, validate and cross-check every rule and profile under `root`."""
+    """Read, validate and cross-check every rule, profile and catalogue under `root`."""
     base = Path(root) if root is not None else default_rules_dir()
     if not base.is_dir():
         raise RuleError("rules directory not found", file=str(base))
     digest = hashlib.sha256()
-    profiles: dict[str, ProfileSpec] = {}
+    areas = load_areas(base)
+    digest.update(b"areas\0" + (base / "areas.yaml").read_bytes())
+    profiles: dict[str, tuple[str, ProfileSpec]] = {}
     for path in sorted((base / "profiles").glob("*.yaml")):
         rel = _rel(path, base)
-        profile: ProfileSpec = _validate(ProfileSpec, read_yaml(path, base), rel, None)
-        if path.stem != profile.name:
-            raise RuleError("file name must equal the profile name", file=rel, path="name")
-        profiles[profile.name] = profile
+        profile = load_profile_file(path, base, areas)
+        profiles[profile.name] = (rel, profile)
         digest.update(rel.encode() + b"\0" + path.read_bytes())
     if not profiles:
         raise RuleError("no profiles found in profiles/", file=str(base))
-    rules: list[RuleSpec] = []
+    rules: list[tuple[str, RuleSpec]] = []
     files: dict[str, str] = {}
     for path in rule_files(base):
         rel = _rel(path, base)
-        rule = load_rule_file(path, base)
+        rule = load_rule_file(path, base, areas)
         for code in (rule.code, *rule.aliases):
             if code in files:
                 raise RuleError(
@@ -390,37 +515,67 @@ def load_pack(root: str | os.PathLike[str] | None = None) -> RulePack:
                     file=rel, code=rule.code, path="code",
                 )  # fmt: skip
             files[code] = rel
-        for name in rule.profiles:
-            if name not in profiles:
-                raise RuleError(
-                    f"unknown profile '{name}'", file=rel, code=rule.code, path="profiles"
-                )
-            for param, where in _params_of(rule):
-                if param not in profiles[name].params:
-                    raise RuleError(
-                        f"parameter '{param}' is not defined in profile '{name}'",
-                        file=rel, code=rule.code, path=where,
-                    )  # fmt: skip
-        rules.append(rule)
+        rules.append((rel, rule))
         digest.update(rel.encode() + b"\0" + path.read_bytes())
     extras: dict[str, Any] = {}
-    for name in ("focus-policy", "techniques", "plans", "statement"):
+    for name in CATALOGUES:
         path = base / f"{name}.yaml"
         if path.is_file():
             extras[name] = read_yaml(path, base)
+            validate_catalogue(name, extras[name], _rel(path, base))
             digest.update(name.encode() + b"\0" + path.read_bytes())
-    rules.sort(key=lambda r: r.code)
+    choice: tuple[str, ProfileChoice] | None = None
+    choice_path = base / "profile-choice.yaml"
+    if choice_path.is_file():
+        rel = _rel(choice_path, base)
+        choice = (rel, _validate(ProfileChoice, read_yaml(choice_path, base), rel, None))
+        digest.update(b"profile-choice\0" + choice_path.read_bytes())
+    for problem in reference_problems(rules, profiles, choice):
+        raise problem
+    specs = {name: spec for name, (_, spec) in profiles.items()}
+    filled = [
+        rule.model_copy(update={"profiles": member_profiles(rule, specs)}) for _, rule in rules
+    ]
+    filled.sort(key=lambda r: r.code)
     return RulePack(
         root=str(base),
-        rules=tuple(rules),
-        profiles=profiles,
+        rules=tuple(filled),
+        profiles=specs,
         files=files,
         content_hash=digest.hexdigest(),
         extras=extras,
+        areas=areas,
+        profile_choice=choice[1] if choice is not None else None,
     )
 
 
+def profile_help(root: str | os.PathLike[str] | None = None, *, auto: bool = True) -> str:
+    """The profiles of the rules folder for a `--profile` help text, with what "auto" picks
+    (rules/profile-choice.yaml); read cheaply, and never an error: help must always show."""
+    base = Path(root) if root is not None else default_rules_dir()
+    names = sorted(p.stem for p in (base / "profiles").glob("*.yaml"))
+    text = ", ".join(names) or "the profiles of the rules folder"
+    path = base / "profile-choice.yaml"
+    if not auto or not path.is_file():
+        return text
+    try:
+        choice: ProfileChoice = _validate(ProfileChoice, read_yaml(path, base), str(path), None)
+    except RuleError:
+        return f"{text} or auto"
+    return f"{text} or auto ({choice.describe()})"
+
+
 def load_fixtures(path: Path, root: Path) -> FixtureFile:
+    """Read an examples file; every case has exactly one of `inventory:` and `facts:`."""
     rel = _rel(path, root)
-    fixtures: FixtureFile = _validate(FixtureFile, read_yaml(path, root), rel, None)
+    code = path.name.split("-", 1)[0]
+    fixtures: FixtureFile = _validate(FixtureFile, read_yaml(path, root), rel, code)
+    for name, case in fixtures.cases.items():
+        if (case.inventory is None) == (case.facts is None):
+            given = "both" if case.facts is not None else "neither"
+            raise RuleError(
+                f"an example has exactly one of `inventory:` (a small case file) or `facts:`; "
+                f"this one has {given}",
+                file=rel, code=fixtures.rule, path=f"cases.{name}.inventory",
+            )  # fmt: skip
     return fixtures

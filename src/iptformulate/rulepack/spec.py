@@ -15,7 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, model_v
 
 from ..model.vocab import AreaId, ProblemArea
 
-CODE_RE = r"^(GR|DS|TR|DF|HS|FX)[0-9]{3}$"
+CODE_RE = r"^[A-Z]{2}[0-9]{3}$"
+"""Two capital letters and three digits; which letters an area's rules carry is data
+(`rules/areas.yaml`, checked when the pack is loaded)."""
+TAG_RE = r"^[a-z][a-z0-9_]*$"
 ALIAS_RE = r"^[a-z][a-z0-9_]{0,30}$"
 RESERVED_ALIASES = frozenset(
     {
@@ -101,7 +104,9 @@ class Source(_Strict):
 class Subtype(_Strict):
     """A vote for a sub-classification of the area."""
 
-    kind: Literal["dispute_stage", "grief_pattern", "transition_kind", "deficits_kind"]
+    kind: Annotated[str, Field(pattern=r"^[a-z][a-z_]*$")] = Field(
+        description="the area's sub-type kind (rules/areas.yaml `subtype_kind`)"
+    )
     value: Annotated[str, Field(pattern=r"^[a-z][a-z_]*$")]
 
 
@@ -126,7 +131,16 @@ class RuleSpec(_Strict):
     )
     weight: Annotated[float, Field(ge=0.0, le=1.0)] | Param
     source: Source
-    profiles: list[str] = Field(min_length=1)
+    tags: list[Annotated[str, Field(pattern=TAG_RE)]] = Field(
+        default_factory=list,
+        description="Labels profiles select rules by (a profile's `rules.include_tags`); a rule "
+        "with no tags is in every profile that has its area",
+    )
+    profiles: tuple[str, ...] = Field(
+        default=(),
+        description="The profiles the rule is in: never written in a rule file, filled in when "
+        "the pack is loaded from each profile's `rules:` selection",
+    )
     when: list[Pattern] = Field(min_length=1, max_length=4)
     evidence: list[str] | None = None
     rationale: Annotated[str, Field(min_length=5, max_length=400)]
@@ -160,6 +174,26 @@ class ProfileFit(_Strict):
     source: Source
 
 
+class RuleSelection(_Strict):
+    """Which rules a profile runs: those of `areas` (default: the profile's areas) with no
+    tags or with one of `include_tags`, minus any with one of `exclude_tags` or in
+    `exclude_codes`."""
+
+    areas: list[AreaId] | None = None
+    include_tags: list[Annotated[str, Field(pattern=TAG_RE)]] = Field(default_factory=list)
+    exclude_tags: list[Annotated[str, Field(pattern=TAG_RE)]] = Field(default_factory=list)
+    exclude_codes: list[Annotated[str, Field(pattern=CODE_RE)]] = Field(default_factory=list)
+
+    def selects(self, rule: RuleSpec, profile_areas: list[str]) -> bool:
+        areas = self.areas if self.areas is not None else profile_areas
+        return (
+            rule.area in areas
+            and (not rule.tags or any(t in self.include_tags for t in rule.tags))
+            and not any(t in self.exclude_tags for t in rule.tags)
+            and rule.code not in self.exclude_codes
+        )
+
+
 class ProfileSpec(_Strict):
     """A manual profile: which areas exist, their labels, parameters and focus policy."""
 
@@ -176,16 +210,89 @@ class ProfileSpec(_Strict):
     )
     between_session_tasks: bool = False
     fits: ProfileFit | None = None
+    rules: RuleSelection = Field(
+        default_factory=RuleSelection, description="which rules run under this profile"
+    )
     params: dict[str, StrictInt | float]
+
+
+class AreaSpec(_Strict):
+    """One problem area (`rules/areas.yaml`)."""
+
+    id: AreaId
+    code_prefix: Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+    title: Annotated[str, Field(min_length=3, max_length=80)]
+    subtype_kind: Annotated[str, Field(pattern=r"^[a-z][a-z_]*$")] | None = None
+
+
+class AreaCatalogue(_Strict):
+    """`rules/areas.yaml`: every area once, each prefix and sub-type kind once."""
+
+    areas: list[AreaSpec] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> AreaCatalogue:
+        for name in ("id", "code_prefix", "subtype_kind"):
+            values = [getattr(a, name) for a in self.areas if getattr(a, name) is not None]
+            if len(values) != len(set(values)):
+                raise ValueError(f"each area needs its own {name}")
+        return self
+
+
+CaseField = Literal["diagnosis", "population"]
+
+
+class ProfileChoiceRule(_Strict):
+    """Pick `profile` when the case's field holds one of the listed values."""
+
+    profile: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*$")]
+    when: dict[CaseField, list[str]] = Field(min_length=1)
+
+
+class ProfileChoice(_Strict):
+    """`rules/profile-choice.yaml`: how `--profile auto` picks a profile per case; the first
+    choice whose conditions all hold wins, else `default`."""
+
+    source: Source
+    choices: list[ProfileChoiceRule] = Field(default_factory=list)
+    default: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*$")]
+
+    def profiles(self) -> tuple[str, ...]:
+        """Every profile the choice can pick, the default first."""
+        return tuple(dict.fromkeys([self.default, *(c.profile for c in self.choices)]))
+
+    def describe(self) -> str:
+        """The choice in words, for help texts."""
+        parts = [
+            c.profile
+            + " when "
+            + " and ".join(
+                f"{name.replace('_', ' ')} is {' or '.join(values)}"
+                for name, values in c.when.items()
+            )
+            for c in self.choices
+        ]
+        return ", ".join([*parts, f"{self.default} otherwise"])
 
 
 FixtureFact = dict[str, Scalar]
 
 
 class FixtureCase(_Strict):
-    """A named example: the facts, and what the rule must (or must not) do on them."""
+    """A named example: a small inventory (or, for edge cases, the facts), and what the rule
+    must (or must not) do on it. Exactly one of `inventory` and `facts` is given."""
 
-    facts: list[FixtureFact] = Field(min_length=1)
+    inventory: dict[str, Any] | None = Field(
+        default=None,
+        description="a case-file fragment (format 2): people, events, client fields; the "
+        "runner fills in only the case id, `format_version` and people's display names",
+    )
+    facts: list[FixtureFact] | None = Field(
+        default=None,
+        min_length=1,
+        description="internal facts, for what an inventory cannot express (a sentinel, a "
+        "derived fact)",
+    )
     profile: str = "classic"
     fires: bool
     evidence: list[list[str]] | None = Field(
