@@ -80,3 +80,41 @@ def test_the_import_reader_sees_relative_and_lazy_imports() -> None:
     found = _imports(SRC / "formulation" / "model.py")
     assert ("render", True) in found  # the display hook, imported inside a method
     assert ("facts", False) in _imports(SRC / "engine" / "base.py")
+
+
+def _external_imports(path: Path) -> set[str]:
+    """Top-level names of the modules a file imports from outside iptformulate, anywhere in it
+    (lazy imports and `importlib.import_module("...")` calls with a literal name included)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            names.add(node.module.split(".")[0])
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "import_module"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            names.add(node.args[0].value.split(".")[0])
+    return names
+
+
+def test_the_rule_pack_knows_no_engine() -> None:
+    """rulepack/ compiles rules into one engine-neutral form; turning that form into what an
+    engine runs (durable-rules JSON and its wire encoding) is the engine's job."""
+    problems = []
+    for path in sorted((SRC / "rulepack").rglob("*.py")):
+        rel = path.relative_to(SRC)
+        problems += [f"{rel} imports {t}" for t, _ in _imports(path) if STAGE.get(t, 0) >= 5]
+        problems += [
+            f"{rel} imports {name}"
+            for name in _external_imports(path) & {"durable", "durable_rules_engine"}
+        ]
+        text = path.read_text(encoding="utf-8")
+        problems += [f"{rel} mentions {n}" for n in ("DurableWire", "to_durable") if n in text]
+    assert not problems, "\n".join(problems)
+    assert "durable_rules_engine" in _external_imports(SRC / "engine" / "durable_engine.py")

@@ -13,16 +13,32 @@ import yaml
 
 from iptformulate import Formulation, examples
 from iptformulate.cli import main
+from iptformulate.render import FORMATS, available, extra
 
 
-@pytest.mark.parametrize("fmt", ["text", "markdown", "json", "html"])
+@pytest.mark.parametrize("fmt", FORMATS)
 def test_formulate_an_example_in_every_format(fmt: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["formulate", "--example", "grief_widower", "--format", fmt]) == 0
-    out = capsys.readouterr().out
+    code = main(["formulate", "--example", "grief_widower", "--format", fmt])
+    out, err = capsys.readouterr()
+    if not available(fmt):  # its optional dependency is missing: a usage error naming the extra
+        assert code == 2 and not out and f"iptformulate[{extra(fmt)}]" in err
+        return
+    assert code == 0 and "not a diagnosis" in out
     if fmt == "json":
         assert Formulation.model_validate(json.loads(out)).primary_focus == "grief"
-    else:
-        assert "not a diagnosis" in out
+
+
+def test_format_choices_are_the_registered_formats() -> None:
+    with pytest.raises(SystemExit):
+        main(["formulate", "--example", "grief_widower", "--format", "nope"])
+    parser_help = subprocess.run(
+        [sys.executable, "-m", "iptformulate", "formulate", "--help"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert "{" + ",".join(FORMATS) + "}" in parser_help
+    root = Path(__file__).resolve().parents[1]
+    assert "--format " + "|".join(FORMATS) in (root / "docs" / "cli.md").read_text("utf-8")
+    assert "# " + " | ".join(FORMATS) in (root / "README.md").read_text("utf-8")
 
 
 def test_formulate_a_file_with_a_profile(

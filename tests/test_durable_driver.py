@@ -10,11 +10,11 @@ import pytest
 
 from iptformulate import examples
 from iptformulate.engine import ReferenceEngine, durable_engine, make_engine
+from iptformulate.engine.durable_wire import durable_wire, to_durable
 from iptformulate.errors import RuleError
 from iptformulate.facts import FactParams, build_facts
 from iptformulate.graph import RelationshipGraph
 from iptformulate.rulepack import RulePack, compiled, load_pack
-from iptformulate.rulepack.compile import durable_wire, to_durable
 
 from .conftest import pack_with
 

@@ -21,11 +21,11 @@ from iptformulate.engine import (
     get_engine,
     make_engine,
 )
+from iptformulate.engine.durable_wire import durable_wire, to_durable
 from iptformulate.facts import FactParams, build_facts
 from iptformulate.graph import RelationshipGraph
 from iptformulate.model import Case
 from iptformulate.rulepack import RulePack, compiled, load_pack
-from iptformulate.rulepack.compile import durable_wire, to_durable
 
 from .conftest import pack_with
 from .strategies import cases

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 import iptformulate
 from iptformulate import Case, Formulation, examples, formulate
 from iptformulate.engine.base import Finding
-from iptformulate.render import render
+from iptformulate.render import installed, render
 from iptformulate.rulepack import RulePack
 from iptformulate.scoring import score_area
 
@@ -121,8 +121,8 @@ def test_every_formulation_says_it_is_decision_support() -> None:
     for name in examples.names():
         f = formulate(examples.load(name))
         assert any(w.kind == "decision_support" for w in f.warnings)
-        for fmt in ("text", "markdown", "html"):
-            assert "not a diagnosis" in render(f, fmt)  # type: ignore[arg-type]
+        for fmt in installed():
+            assert "not a diagnosis" in render(f, fmt)
 
 
 def test_statement_is_proposed_until_agreed() -> None:
@@ -176,6 +176,21 @@ def test_parameter_overrides_change_the_window_and_are_recorded() -> None:
     assert narrow.areas["grief"].score < formulate(case).areas["grief"].score
     with pytest.raises(KeyError, match="unknown parameter"):
         formulate(case, options={"params": {"nonsense": 1}})
+
+
+def test_an_unknown_profile_or_parameter_is_a_profile_error() -> None:
+    case = examples.load("grief_widower")
+    with pytest.raises(iptformulate.ProfileError) as info:
+        formulate(case, profile="nonsense")
+    assert isinstance(info.value, KeyError)  # as before ProfileError existed
+    assert isinstance(info.value, iptformulate.IPTFormulateError)
+    assert str(info.value).startswith("unknown profile 'nonsense'; choose one of classic, ")
+    assert all(name in str(info.value) for name in ("ipsrt", "ipt-a", "stuart", "who-group"))
+    with pytest.raises(iptformulate.ProfileError) as param:
+        formulate(case, options={"params": {"nonsense": 1}})
+    assert str(param.value).startswith("unknown parameter 'nonsense' for profile 'classic'")
+    with pytest.raises(iptformulate.ProfileError, match="unknown profile"):
+        iptformulate.Formulator(profile="nonsense")
 
 
 # --- invariants ----------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from iptformulate.formulation.model import (
     TechniqueOut,
     Warning_,
 )
-from iptformulate.render import html, markdown, render, text
+from iptformulate.render import html, installed, markdown, render, text
 from iptformulate.render import json as json_render
 
 LABELS: dict[AreaId, str] = {
@@ -180,9 +180,17 @@ def test_text_default_decision_support_when_warning_missing() -> None:
     assert text.DECISION_SUPPORT.split(":")[0] in text.render(f)
 
 
-def test_repr_and_str_use_text_renderer() -> None:
+def test_str_is_the_text_report_and_repr_one_line() -> None:
     f = make_formulation()
-    assert repr(f) == str(f) == text.render(f)
+    assert str(f) == text.render(f)
+    assert "\n" not in repr(f) and repr(f) != str(f)
+    assert repr(f).startswith(f"<Formulation case={f.case_id!r} focus=grief (primary)")
+    assert repr(f).endswith(f" confidence={f.focus.confidence} profile={f.provenance.profile}>")
+    assert f._repr_html_() == html.render(f)
+    overridden = f.with_override(focus="role_dispute", reason="patient_priority")
+    assert "focus=role_dispute (override)" in repr(overridden)
+    none = make_formulation(primary=None, confidence="low", scores={"grief": 0.1})
+    assert "focus=none confidence=low" in repr(none)
 
 
 def test_text_shows_override() -> None:
@@ -195,7 +203,7 @@ def test_text_shows_override() -> None:
 def test_no_focus_renders_everywhere() -> None:
     f = make_formulation(primary=None, confidence="low", scores={"grief": 0.1})
     assert "Primary focus:   none" in text.render(f)
-    for fmt in ("text", "markdown", "json", "html"):
+    for fmt in installed():
         assert render(f, fmt)
 
 
@@ -320,7 +328,7 @@ def test_every_bundled_example_renders_in_all_formats() -> None:
         pytest.skip(f"formulate unavailable: {exc}")
     assert formulated
     for name, f in formulated:
-        for fmt in ("text", "markdown", "json", "html"):
+        for fmt in installed():
             out = render(f, fmt)
             assert out, (name, fmt)
         assert f.case_id in text.render(f)

@@ -12,7 +12,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
-from .errors import CaseError, IPTFormulateError, RuleError
+from .errors import CaseError, IPTFormulateError, ProfileError, RuleError
 
 if TYPE_CHECKING:
     from . import examples
@@ -80,6 +80,7 @@ __all__ = [
     "Formulator",
     "IPTFormulateError",
     "Limits",
+    "ProfileError",
     "RuleError",
     "__version__",
     "compare",

@@ -54,7 +54,7 @@ from .pipeline import (
     profiles_of,
     resolve_pack,
 )
-from .rulepack.compile import compiled
+from .rulepack.compile import compiled, profile_spec
 from .rulepack.load import RulePack
 
 __all__ = [
@@ -185,9 +185,10 @@ def formulate_many(
     `BrokenExecutor` propagates), or a zero-argument factory whose pools this function owns
     and replaces after a worker dies. `workers` then sizes the window of in-flight work
     (`2 * workers` tasks of up to `chunksize` cases). The profile, rules and options are
-    checked here, before any case is read: an unknown profile raises `KeyError`. `profile="auto"`
-    picks IPSRT, IPT-A or classic per case (`iptformulate.pipeline.auto_profile`). A script that
-    starts worker processes needs the `if __name__ == "__main__":` guard (docs/batch.md).
+    checked here, before any case is read: an unknown profile raises `ProfileError` (a
+    `KeyError`). `profile="auto"` picks IPSRT, IPT-A or classic per case
+    (`iptformulate.pipeline.auto_profile`). A script that starts worker processes needs the
+    `if __name__ == "__main__":` guard (docs/batch.md).
     """
     if workers < 1 or chunksize < 1:
         raise ValueError("workers and chunksize must be at least 1")
@@ -203,7 +204,7 @@ def formulate_many(
     config = _Config(profile, where, opts.model_dump())
     pack = resolve_pack(config.rules)
     for name in profiles_of(profile, pack):
-        pack.profile(name)
+        profile_spec(pack, name)
         compiled(pack, name, None, tuple(sorted(opts.params.items())))
     items = _items(cases)
     if executor is None and workers == 1:
@@ -596,7 +597,8 @@ class Formulator:
                 ...
 
     Results are those of `formulate` and `formulate_many` with the same arguments. An unknown
-    profile raises `KeyError` here. Not for sharing between threads while a pool is starting.
+    profile raises `ProfileError` (a `KeyError`) here. Not for sharing between threads while a
+    pool is starting.
     """
 
     def __init__(

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ._version import __version__
+from .render import FORMATS, formats_help
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INVALID = 0, 1, 2, 3
 EXIT_INTERRUPTED, EXIT_PIPE = 130, 141
@@ -56,9 +57,9 @@ def _parser() -> argparse.ArgumentParser:
     form.add_argument(
         "--format",
         default="text",
-        choices=["text", "markdown", "json", "html", "fhir"],
+        choices=FORMATS,
         dest="fmt",
-        help="html: a complete UTF-8 page; fhir: a FHIR R4 Bundle as JSON (extra `fhir`)",
+        help=formats_help(),
     )
     form.add_argument("--rules", metavar="DIR", help="a rules folder (default: the bundled one)")
     form.add_argument("--engine", default="auto", choices=["auto", "durable", "reference"])
@@ -157,12 +158,15 @@ def _silence_stdout() -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from .errors import IPTFormulateError
+    from .errors import IPTFormulateError, ProfileError
 
     try:
         status = _dispatch(args)
         sys.stdout.flush()  # a closed pipe shows here, where main() still handles it
         return status
+    except ProfileError as exc:  # a usage error, as an unknown example is
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except IPTFormulateError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INVALID
@@ -211,28 +215,24 @@ def _write_utf8(text: str) -> None:
 def _formulate(args: argparse.Namespace) -> int:
     from . import examples, load_case
     from .pipeline import formulate
-    from .render import render
+    from .render import document, extra
 
     case = examples.load(args.example) if args.example else load_case(args.path)
     result = formulate(
         case, profile=args.profile, rules=args.rules, options={"engine": args.engine}
     )
-    if args.fmt == "html":
-        from .render.html import document
-
-        _write_utf8(document(result))
-    elif args.fmt == "fhir":
-        try:
-            bundle = result.to_fhir(case)
-        except ModuleNotFoundError:
-            print(
-                "error: --format fhir needs the `fhir` extra: pip install 'iptformulate[fhir]'",
-                file=sys.stderr,
-            )
-            return EXIT_USAGE
-        _write_utf8(bundle.model_dump_json(indent=2))
-    else:
-        _write_utf8(render(result, args.fmt))
+    try:
+        out = document(result, args.fmt, case)
+    except ModuleNotFoundError:
+        if extra(args.fmt) is None:
+            raise
+        print(
+            f"error: --format {args.fmt} needs the `{extra(args.fmt)}` extra: "
+            f"pip install 'iptformulate[{extra(args.fmt)}]'",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    _write_utf8(out)
     return EXIT_OK
 
 

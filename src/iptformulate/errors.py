@@ -78,6 +78,14 @@ class OptionError(IPTFormulateError, ValueError):
     not a finite plain number, or is out of range."""
 
 
+class ProfileError(IPTFormulateError, KeyError):
+    """An unknown profile, or a parameter the profile does not have; the message names the
+    known ones. A `KeyError` too, as these were before it existed."""
+
+    def __str__(self) -> str:  # the message itself, not KeyError's quoted repr of it
+        return str(self.args[0]) if self.args else ""
+
+
 _SAFE_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}|\[key\]")
 
 

@@ -18,7 +18,7 @@ from .engine import EngineName, get_engine
 from .engine.budget import check_work
 from .engine.durable_engine import available as durable_available
 from .engine.open_world import open_rules
-from .errors import CaseError
+from .errors import CaseError, ProfileError
 from .facts import FactParams, build_facts
 from .formulation.build import build
 from .formulation.model import Formulation, Override, remember_rederive
@@ -26,7 +26,7 @@ from .graph import RelationshipGraph
 from .limits import DEFAULT_LIMITS, LimitProblem, Limits, check_case_size
 from .loading import parse_case
 from .model.case import Case
-from .rulepack.compile import compiled
+from .rulepack.compile import compiled, profile_spec
 from .rulepack.load import RulePack, load_pack
 from .rulepack.spec import ProfileChoice
 from .scoring import score_all
@@ -40,7 +40,7 @@ AUTO_PROFILE = "auto"
 def _choice(pack: RulePack | None) -> ProfileChoice:
     choice = resolve_pack(pack).profile_choice
     if choice is None:
-        raise KeyError("profile 'auto' needs rules/profile-choice.yaml in the rules folder")
+        raise ProfileError("profile 'auto' needs rules/profile-choice.yaml in the rules folder")
     return choice
 
 
@@ -136,7 +136,7 @@ class _Setup:
         self, pack: RulePack, profile: str, engine: EngineName, overrides: _Overrides
     ) -> None:
         self.pack = pack
-        self.spec = pack.profile(profile)
+        self.spec = profile_spec(pack, profile)
         self.cpack = compiled(pack, profile, None, overrides)
         self.engine = get_engine(self.cpack, engine)
         self.fact_params = FactParams.from_mapping(self.cpack.params)

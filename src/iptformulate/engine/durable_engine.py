@@ -24,15 +24,9 @@ from typing import Any
 from ..errors import RuleError
 from ..facts import Fact
 from ..limits import FACT_ID_CEILING
-from ..rulepack.compile import (
-    ALIAS_PREFIX,
-    CompiledPack,
-    CompiledRule,
-    DurableWire,
-    durable_wire,
-    to_durable,
-)
+from ..rulepack.compile import CompiledPack, CompiledRule
 from .base import Finding, derived_fact, derived_id, new_finding
+from .durable_wire import ALIAS_PREFIX, DurableWire, durable_wire, to_durable
 
 try:  # durable-rules' C core does not import on Python 3.13+
     importlib.import_module("durable")  # the distribution's package: a broken install fails here

@@ -10,7 +10,8 @@ from collections.abc import Mapping, Sequence
 from typing import NamedTuple, cast
 
 from .catalogue import FocusPolicy
-from .rationale import fill_fields
+from .model import Alternative, AreaResult, FocusDecision, Override, trusted
+from .rationale import fill_fields, words
 
 
 class Candidate(NamedTuple):
@@ -165,3 +166,43 @@ def _absent_reason(c: Candidate) -> str:
     if c.findings == 0:
         return "No rule found evidence for this area in the inventory."
     return f"Not present: the evidence (score {c.score:.2f}) does not meet the criteria."
+
+
+def overridden(choice: FocusChoice, override: Override, area: AreaResult) -> FocusChoice:
+    """The rules' choice with the clinician's focus put first; everything after is derived
+    from it (techniques, goals, statement)."""
+    if choice.primary == override.focus:
+        return choice
+    rejected = [(a, why) for a, why in choice.rejected if a != override.focus]
+    if choice.primary is not None:
+        rejected.insert(
+            0,
+            (
+                choice.primary,
+                f"Proposed by the rules; the clinician chose {area.label} "
+                f"({words(override.reason)}).",
+            ),
+        )
+    reasons = [f"The clinician chose {area.label} as the focus ({words(override.reason)})."]
+    return choice._replace(
+        primary=override.focus, secondary=None, reasons=reasons, rejected=rejected
+    )
+
+
+def focus_decision(choice: FocusChoice) -> FocusDecision:
+    return trusted(
+        FocusDecision,
+        {
+            "primary": choice.primary,
+            "secondary": choice.secondary,
+            "reasons": choice.reasons,
+            "rejected": [
+                trusted(Alternative, {"area": a, "reason": r}) for a, r in choice.rejected
+            ],
+            "margin": choice.margin,
+            "confidence": choice.confidence,
+            "close_call": choice.close_call,
+            "thin_evidence": choice.thin,
+            "ask_next": choice.ask_next,
+        },
+    )

@@ -311,12 +311,23 @@ class Formulation(_Out):
         return self.model_copy(update={"statement": statement})
 
     def __repr__(self) -> str:
+        """One line: the case id, the focus, the confidence and the profile (names no person;
+        `str()`, the renderers and `_repr_html_` give the full report)."""
+        foci = []
+        if self.primary_focus is not None:
+            foci.append(f"{self.primary_focus} ({'override' if self.override else 'primary'})")
+        if self.secondary_focus is not None:
+            foci.append(f"{self.secondary_focus} (secondary)")
+        return (
+            f"<Formulation case={self.case_id!r} focus={', '.join(foci) or 'none'} "
+            f"confidence={self.focus.confidence} profile={self.provenance.profile}>"
+        )
+
+    def __str__(self) -> str:
+        """The full report as plain text (the text renderer)."""
         from ..render import text
 
         return text.render(self)
-
-    def __str__(self) -> str:
-        return self.__repr__()
 
     def _repr_html_(self) -> str:
         from ..render import html

@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..formulation.model import Formulation
+from ..rulepack.compile import profile_spec
 from ..rulepack.load import RulePack, default_rules_dir, load_pack
 
 RulesArg = str | os.PathLike[str] | RulePack | None
@@ -35,7 +36,7 @@ def profile_params(
     else:
         pack = _pack(str(Path(rules).resolve() if rules is not None else default_rules_dir()))
     profile = formulation.provenance.profile if formulation is not None else "classic"
-    params: dict[str, int | float] = dict(pack.profile(profile).params)
+    params: dict[str, int | float] = dict(profile_spec(pack, profile).params)
     if formulation is not None:
         for key, value in formulation.provenance.options.items():
             if key.startswith("param.") and isinstance(value, int | float):

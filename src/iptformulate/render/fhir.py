@@ -33,6 +33,8 @@ __all__ = [
     "TECHNIQUE_SYSTEM",
     "V3_ROLE_CODE",
     "bundle_data",
+    "document",
+    "render",
     "to_fhir",
 ]
 
@@ -316,3 +318,13 @@ def to_fhir(f: Formulation, case: Case | None = None, *, names: bool = False) ->
     from fhir.resources.R4B.bundle import Bundle
 
     return Bundle.model_validate(bundle_data(f, case, names=names))
+
+
+def document(f: Formulation, case: Case | None = None) -> str:
+    """The Bundle as indented JSON (what `--format fhir` writes; needs the extra `fhir`)."""
+    return to_fhir(f, case).model_dump_json(indent=2)
+
+
+def render(f: Formulation) -> str:
+    """The Bundle without the case's relationships, as indented JSON (extra `fhir`)."""
+    return document(f)

@@ -8,6 +8,7 @@ so it reads the same in light and dark themes. All case-derived text goes throug
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 from ..formulation.model import AreaResult, FindingOut, Formulation
 from .text import (
@@ -22,6 +23,9 @@ from .text import (
     unknown_lines,
     words,
 )
+
+if TYPE_CHECKING:
+    from ..model.case import Case
 
 __all__ = ["CSS", "document", "esc", "render"]
 
@@ -234,8 +238,9 @@ def render(f: Formulation) -> str:
     return f'<div class="iptf-card"><style>{CSS}</style>' + "".join(b for b in body if b) + "</div>"
 
 
-def document(f: Formulation) -> str:
-    """The card as a complete UTF-8 HTML page (what `--format html` writes to a file)."""
+def document(f: Formulation, case: Case | None = None) -> str:
+    """The card as a complete UTF-8 HTML page (what `--format html` writes to a file); the
+    page shows the formulation only, so `case` is not read."""
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'

@@ -1,0 +1,62 @@
+"""The middle phase of each focus: its strategies and techniques, each with why it fits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..scoring import AreaScore
+from .context import Bound, Context
+from .model import AreaResult, MiddlePhasePlan, TechniqueOut, trusted
+from .rationale import format_fields, words
+
+
+def _evidence_phrase(ctx: Context, bounds: Sequence[Bound]) -> str:
+    shown: list[str] = []
+    for bound in bounds:
+        for fact in bound.values():
+            if fact["kind"] in ("person", "event", "involvement"):
+                name = ctx.names.display(fact)
+                if name not in shown:
+                    shown.append(name)
+    return ", ".join(shown[:3]) if shown else "the inventory as a whole"
+
+
+def middle_phase(
+    ctx: Context, area: AreaResult, score: AreaScore, bounds: Sequence[Bound]
+) -> MiddlePhasePlan:
+    entry = ctx.prepared.catalogue.areas[area.area]
+    plan = entry.subtypes.get(area.subtype or "", entry.default)
+    because = [f.code for f in score.core + score.subtype_votes]
+    values = {
+        "area": area.label,
+        "subtype": words(area.subtype or "this"),
+        "evidence": _evidence_phrase(ctx, bounds),
+    }
+    with_tasks = ctx.profile.between_session_tasks
+    techniques = ctx.prepared.techniques
+    out = []
+    for tid in plan.techniques:
+        tech = techniques[tid]
+        out.append(
+            trusted(
+                TechniqueOut,
+                {
+                    "id": tid,
+                    "name": tech.name,
+                    "description": tech.description,
+                    "why": format_fields(tech.fit, values),
+                    "because_of": list(because),
+                    "between_session_tasks": list(tech.tasks) if with_tasks else [],
+                    "source": tech.source,
+                },
+            )
+        )
+    return trusted(
+        MiddlePhasePlan,
+        {
+            "area": area.area,
+            "subtype": area.subtype,
+            "strategies": list(plan.strategies),
+            "techniques": out,
+        },
+    )
