@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from ..errors import RuleError, format_loc
+from ..errors import ProfileError, RuleError, format_loc
 from ..facts import FACT_FIELDS, GRIEF_SIGNS, build_facts
 from ..limits import DEFAULT_LIMITS, LimitProblem, read_regular, read_yaml_document
 from .cache import parsed
@@ -151,7 +151,7 @@ class RulePack:
         try:
             return self.profiles[name]
         except KeyError:
-            raise KeyError(
+            raise ProfileError(
                 f"unknown profile {name!r}; choose one of {', '.join(sorted(self.profiles))}"
             ) from None
 
