@@ -265,3 +265,10 @@ def test_people_listed_without_a_status_do_not_shrink_the_network() -> None:
     lost = case(people=[{"id": "a", "name": "A", "relationship": "friend", "status": "estranged",
                          "change_at_onset": "lost_contact"}])  # fmt: skip
     assert _summary(lost)["network_shrank"] == "yes"
+
+
+def test_techniques_say_which_relationship_they_suit() -> None:
+    f = formulate(case(people=[PARTNER, EX_ENDING, CHILD]))
+    whys = [t.why for t in f.techniques]
+    assert whys and all("as seen in the relationship with Sam:" in w for w in whys)
+    assert not [w for w in whys if "Mark" in w or "Lily" in w]

@@ -5,20 +5,31 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..scoring import AreaScore
-from .context import Bound, Context
+from .context import Bound, Context, join
 from .model import AreaResult, MiddlePhasePlan, TechniqueOut, trusted
 from .rationale import format_fields, words
 
 
 def _evidence_phrase(ctx: Context, bounds: Sequence[Bound]) -> str:
-    shown: list[str] = []
+    """Who the evidence is about (at most three people); the events only when it names no
+    one, so a row with the partner is "the relationship with Tom", not the row's description."""
+    people: list[str] = []
+    events: list[str] = []
     for bound in bounds:
         for fact in bound.values():
-            if fact["kind"] in ("person", "event", "involvement"):
+            kind = fact["kind"]
+            if kind in ("person", "involvement"):
+                person = fact["ref"] if kind == "person" else fact["person_ref"]
+                name = ctx.names.person(str(person))
+                if name not in people:
+                    people.append(name)
+            elif kind == "event":
                 name = ctx.names.display(fact)
-                if name not in shown:
-                    shown.append(name)
-    return ", ".join(shown[:3]) if shown else "the inventory as a whole"
+                if name not in events:
+                    events.append(name)
+    if people:
+        return "the relationship with " + join(people[:3])
+    return join(events[:3]) if events else "the inventory as a whole"
 
 
 def middle_phase(
