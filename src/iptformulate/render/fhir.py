@@ -322,7 +322,8 @@ def to_fhir(f: Formulation, case: Case | None = None, *, names: bool = False) ->
 
 def document(f: Formulation, case: Case | None = None) -> str:
     """The Bundle as indented JSON (what `--format fhir` writes; needs the extra `fhir`)."""
-    return to_fhir(f, case).model_dump_json(indent=2)
+    text: str = to_fhir(f, case).model_dump_json(indent=2)
+    return text
 
 
 def render(f: Formulation) -> str:
