@@ -41,10 +41,16 @@ def perturbations(doc: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
                         yield f"people[{pid}].{field} {value}->{LEVELS[k + step]}", out
     for i, event in enumerate(doc.get("events") or []):
         months = event.get("months_from_onset")
-        if months is not None and months < 0:
+        placed_before = months is not None and months < 0
+        # a timing said in words ("recently", "years before") that another encoder left out
+        in_words = event.get("interval") is not None and event.get("relation_to_onset") in (
+            None,
+            "before_onset",
+        )
+        if placed_before or in_words:
             out = copy.deepcopy(doc)
             target = out["events"][i]
-            for key in ("date", "months_from_onset", "months_before_intake"):
+            for key in ("date", "months_from_onset", "months_before_intake", "interval"):
                 target[key] = None
             target["relation_to_onset"] = "before_onset"
             yield f"events[{event['id']}] before onset, interval unknown", out

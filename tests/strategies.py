@@ -102,9 +102,10 @@ def _episode(draw: st.DrawFn) -> tuple[dict[str, Any], dt.date | None, dt.date |
 
 @st.composite
 def _when(draw: st.DrawFn, onset: dt.date | None, intake: dt.date | None) -> dict[str, Any]:
-    """`date` and/or `months_from_onset` that agree and respect onset and intake."""
+    """`date` and/or `months_from_onset` that agree and respect onset and intake, or only the
+    side of onset and the interval in words."""
     doc: dict[str, Any] = {}
-    choices = ["none", "months"] + (["date", "both"] if onset is not None else [])
+    choices = ["none", "months", "words"] + (["date", "both"] if onset is not None else [])
     mode = draw(st.sampled_from(choices))
     if mode == "months":
         doc["months_from_onset"] = draw(st.integers(-1200, 1200))
@@ -115,6 +116,11 @@ def _when(draw: st.DrawFn, onset: dt.date | None, intake: dt.date | None) -> dic
         doc["date"] = day.isoformat()
         if mode == "both":
             doc["months_from_onset"] = _months_between(onset, day)
+    elif mode == "words":
+        relation = draw(st.sampled_from([None, "before_onset", "at_onset", "after_onset"]))
+        intervals = ["short"] if relation == "at_onset" else ["short", "long"]
+        _put(doc, "relation_to_onset", relation)
+        _put(doc, "interval", draw(st.sampled_from([None, *intervals])))
     if draw(st.booleans()):
         doc["approximate"] = draw(st.booleans())
     return doc

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from iptformulate import Case, formulate
+from iptformulate import Case, CaseError, formulate, parse_case
 from iptformulate.cli import main
 from iptformulate.facts import FactParams, build_facts
 from iptformulate.graph import RelationshipGraph
@@ -143,6 +143,84 @@ def test_at_onset_without_an_interval_counts_as_near() -> None:
     )
     assert facts(c)["event:job"]["near_onset"] == "yes"
     assert "TR002" in codes(c)
+
+
+def test_an_interval_in_words_places_an_undated_event_or_death() -> None:
+    """"Recently", "soon after", "since the accident": the notes say the event lies close to
+    the onset without months (short: in the window); "years before" says it lies far (long)."""
+    c = case(
+        people=[
+            {
+                "id": "husband",
+                "name": "H",
+                "relationship": "partner",
+                "status": "deceased",
+                "died": {"interval": "short"},
+            },
+            {
+                "id": "dad",
+                "name": "D",
+                "relationship": "parent",
+                "status": "deceased",
+                "died": {"relation_to_onset": "before_onset", "interval": "long"},
+            },
+        ],
+        events=[
+            {
+                "id": "accident",
+                "type": "disability",
+                "subject": "client",
+                "relation_to_onset": "before_onset",
+                "interval": "short",
+            },
+            {"id": "old", "type": "move", "subject": "client", "interval": "long"},
+        ],
+    )
+    f = facts(c)
+    assert (f["person:husband"]["death_near_onset"], f["person:husband"]["death_nearness"]) == (
+        "yes",
+        1,
+    )
+    assert (f["person:dad"]["death_near_onset"], f["person:dad"]["death_nearness"]) == ("no", 0)
+    assert (f["event:accident"]["near_onset"], f["event:accident"]["nearness"]) == ("yes", 1)
+    assert f["event:old"]["near_onset"] == "no"
+    # the offset stays unknown: only the side and the band are known
+    assert f["event:accident"]["offset"] == 9999 and f["event:accident"]["timing"] == "unknown"
+    assert f["summary"]["events_near_onset"] == 1 and f["summary"]["deaths_near_onset"] == 1
+    found = codes(c)
+    assert {"GR002", "TR002"} <= found  # an unplaced partner who died recently; the accident
+    assert "people[husband].died.timing" not in unknown_fields(c)
+    # without the interval neither is placed near onset
+    bare = case(
+        people=[{"id": "husband", "name": "H", "relationship": "partner", "status": "deceased"}],
+        events=[{"id": "accident", "type": "disability", "subject": "client"}],
+    )
+    assert not {"GR002", "TR002"} & codes(bare)
+
+
+def test_an_event_at_onset_counts_in_the_summary_too() -> None:
+    c = case(
+        episode={"chronicity": "chronic"},
+        events=[{"id": "e", "type": "move", "subject": "client", "relation_to_onset": "at_onset"}],
+    )
+    assert facts(c)["summary"]["events_near_onset"] == 1
+    assert "TR004" not in codes(c)  # there is an event near onset, so no iatrogenic frame
+
+
+@pytest.mark.parametrize(
+    ("when", "problem"),
+    [
+        ({"months_from_onset": -2, "interval": "short"}, "give one of them"),
+        ({"months_before_intake": 3, "interval": "long"}, "give one of them"),
+        ({"relation_to_onset": "at_onset", "interval": "long"}, "contradicts"),
+    ],
+)
+def test_an_interval_beside_numbers_or_a_contradiction_is_refused(
+    when: dict[str, Any], problem: str
+) -> None:
+    with pytest.raises(CaseError, match=problem) as info:
+        parse_case({"format_version": 2, "id": "c", "events": [{"id": "e", "type": "move"} | when]})
+    assert info.value.path == "events[0].interval"
 
 
 def test_timings_given_twice_must_agree() -> None:

@@ -64,9 +64,10 @@ def test_agreement_does_not_fall_below_the_first_round() -> None:
     kappa = {row.judgement: row.agreement.kappa.value for row in [*result.areas, result.focus]}
     # first calibration round (25 cases): focus 0.52, grief 0.75, dispute 0.58, transition 0.75;
     # second round (27 cases, two more encoded blind): focus 0.55, grief 0.75, dispute 0.61,
-    # transition 0.68 (cb026's authors list transitions its text never describes)
-    assert kappa["primary_focus"] is not None and kappa["primary_focus"] >= 0.5
-    assert kappa["grief"] is not None and kappa["grief"] >= 0.7
+    # transition 0.68 (cb026's authors list transitions its text never describes); third round
+    # (timings in words, 8 encodings revised blind): focus 0.66, grief 0.89, deficits 0.34
+    assert kappa["primary_focus"] is not None and kappa["primary_focus"] >= 0.6
+    assert kappa["grief"] is not None and kappa["grief"] >= 0.85
     assert kappa["role_dispute"] is not None and kappa["role_dispute"] >= 0.55
     assert kappa["role_transition"] is not None and kappa["role_transition"] >= 0.65
 
@@ -83,5 +84,6 @@ def test_the_focus_survives_plausible_re_encodings() -> None:
             if again != focus:
                 flips.append(f"{case.id}: {what}: {focus} -> {again}")
     assert total >= 40
-    # measured 37/43 (86 %) in the first round; the goal is 90 % (issue: clinical calibration)
-    assert same / total >= 0.85, "\n".join(flips)
+    # measured 37/43 (86 %) in the first round, 42/48 in the second; 50/55 (91 %) in the third,
+    # which also drops timings said in words; the goal is 90 % (issue: clinical calibration)
+    assert same / total >= 0.9, "\n".join(flips)

@@ -96,4 +96,14 @@ def test_counts_agree_with_the_graph(case: Case, before: int, after: int, ring: 
 
 
 def _dated_within(case: Case, before: int, after: int) -> set[str]:
-    return {ref for ref, at in case.offsets().items() if at is not None and -before <= at <= after}
+    """Deaths and events placed in the window: by months, or in words ("at onset", a short
+    interval) when no months are known."""
+    return {
+        ref
+        for ref, at in case.offsets().items()
+        if at is not None and -before <= at <= after
+    } | {
+        ref
+        for ref, at in case.offsets().items()
+        if at is None and (case.relation(ref) == "at_onset" or case.interval(ref) == "short")
+    }

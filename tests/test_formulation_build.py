@@ -354,7 +354,8 @@ def test_each_rejected_area_gets_the_first_key_that_separates_it(pack: RulePack)
     )
     assert choice.primary == "grief"
     reasons = dict(choice.rejected)
-    onset = policy.reasons["onset_link"].format(area="Grief")
+    # the deciding key's comparison sentence names the rival inside the sentence
+    onset = policy.reasons["onset_link_over"].format(area="Grief", rival="role_Dispute")
     importance = policy.reasons["patient_importance"].format(area="Grief")
     assert reasons["role_dispute"] == f"Present, but ranked lower: {onset}"
     assert reasons["role_transition"] == f"Present, but ranked lower: {importance}"

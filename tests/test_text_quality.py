@@ -39,3 +39,20 @@ def test_no_artifacts_in_any_rendered_sentence(profile: str) -> None:
                     start = max(0, match.start() - 40)
                     found.append(f"{case.id} {fmt}: {name}: ...{out[start : match.end() + 20]!r}")
     assert not found, "\n".join(found[:20])
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_no_sentence_is_said_twice_in_one_list(profile: str) -> None:
+    """A reason, a rejection or a warning is said once: the focus's own link to onset and the
+    deciding comparison with the runner-up used to repeat the same F4 sentence."""
+    repeated = []
+    for case in CASES:
+        f = formulate(case, profile=profile)
+        for name, items in (
+            ("reasons", f.focus.reasons),
+            ("warnings", f.warnings),
+            ("ask next", f.focus.ask_next),
+        ):
+            dupes = {x for x in items if items.count(x) > 1}
+            repeated += [f"{case.id} {name}: {x}" for x in sorted(map(str, dupes))]
+    assert not repeated, "\n".join(repeated[:20])

@@ -52,7 +52,7 @@ PERSON_FIELDS = (
     "knows_about_depression",
 )
 EVENT_FIELDS = ("valence", "subject")
-TIMING = ("date", "months_from_onset", "months_before_intake", "relation_to_onset")
+TIMING = ("date", "months_from_onset", "months_before_intake", "relation_to_onset", "interval")
 
 
 def _stated_paths(doc: dict[str, Any]) -> list[tuple[Any, ...]]:

@@ -231,6 +231,18 @@ one of these the notes give; each may carry `approximate: true`:
 | "died six months before she was seen" | `months_before_intake: 6` |
 | "the depression followed the divorce" (no interval) | `relation_to_onset: before_onset` |
 | "around the time it started" | `relation_to_onset: at_onset` |
+| "soon after the move she became depressed" | `relation_to_onset: before_onset`, `interval: short`|
+| "depressed since the accident" | `relation_to_onset: before_onset`, `interval: short` |
+| "her husband died recently" (onset not dated, or recent) | `interval: short` |
+| "his father died when he was a boy" | `relation_to_onset: before_onset`, `interval: long` |
+
+`interval` says in words how far the event lies from the onset when the notes give no number:
+`short` means within the months around the onset (the profile's onset window), `long` means
+years away; add `relation_to_onset` when the notes give the order. Use it only for what the
+notes say: "the depression followed the divorce" with nothing on how soon is
+`relation_to_onset: before_onset` alone, and an event the notes do not place at all gets no
+timing. A timing with a date or months needs no `interval`, and the two
+together are refused.
 
 The onset itself is `episode.onset_date`, or `episode.onset_months_before_intake` ("onset about
 three months ago": `3` with `onset_approximate: true`), or left out when unknown. The library
@@ -239,8 +251,9 @@ intake are subtracted from the onset's months before intake (a death 6 months be
 with onset 4 months before intake, is at −2); when the onset is unknown, the interval stays
 unknown. Timings given twice must agree to within a month. The rules see the derived offset,
 whether it falls in the profile's onset window, how near to onset it is (a rank: within a
-month, three months, six months, elsewhere in the window, outside it) and, when only the side
-of onset is known, that side (see docs/facts.md).
+month, three months, six months, elsewhere in the window, outside it; a short interval in
+words counts as in the window with its distance unknown, a long one as outside it) and, when
+only the side of onset is known, that side (see docs/facts.md).
 
 **Whose event is it?** `subject` is `client` for the client's own event, or the id of the
 person it happened to (a spouse's stroke: `subject: husband`). `role_effects` says which of the
@@ -286,8 +299,10 @@ _RULES: tuple[str, ...] = (
     "`status: deceased` (reported at `people[i].grief_signs`).",
     "**Timings disagree**: when an event or a death gives more than one of `date`, "
     "`months_from_onset` and `months_before_intake`, they must agree to within one month "
-    "(reported at the second); `relation_to_onset` must match the interval when both are "
-    "given; likewise `episode.onset_date` and `episode.onset_months_before_intake`.",
+    "(reported at the second); `relation_to_onset` must match the months when both are "
+    "given; `interval` is refused beside a date or months, and `interval: long` beside "
+    "`relation_to_onset: at_onset`; likewise `episode.onset_date` and "
+    "`episode.onset_months_before_intake`.",
     "**Onset after intake**: `episode.onset_date` may not be after `episode.intake_date`.",
     "**Dated event after intake**: an event or death dated more than a month after "
     "`episode.intake_date` cannot be recorded (reported at `...date`).",

@@ -269,10 +269,8 @@ def build_facts(graph: RelationshipGraph, params: FactParams | None = None) -> l
             shown, timing = UNKNOWN_OFFSET, "unknown"
         else:
             shown, timing = offset, "known"
-        near, nearness = _nearness(offset, window)
         relation = case.relation(event.id) or "unknown"
-        if near == "unknown" and relation == "at_onset":
-            near, nearness = "yes", 4  # "at onset" (within about a month), interval unstated
+        near, nearness = _placed(offset, relation, case.interval(event.id), window)
         undated += near == "unknown"
         involved = graph.people_involved(event.id)
         change = event.role_change
@@ -357,6 +355,7 @@ def build_facts(graph: RelationshipGraph, params: FactParams | None = None) -> l
             person,
             offsets.get(person.id),
             case.relation(person.id),
+            case.interval(person.id),
             (event_counts.get(person.id, 0), own_events.get(person.id, 0)),
             window,
         )
@@ -461,15 +460,36 @@ def _nearness(offset: int | None, window: tuple[int, int]) -> tuple[str, int]:
     return "yes", 1
 
 
+def _placed(
+    offset: int | None, relation: str | None, interval: str | None, window: tuple[int, int]
+) -> tuple[str, int]:
+    """(near_onset, nearness rank) of an event or death from its offset or, when the interval
+    is not known in months, from what the notes say in words: "at onset" is within about a
+    month; a short interval ("shortly before", "recently") is inside the window with its
+    distance unknown; a long one ("years before") is outside it."""
+    near, rank = _nearness(offset, window)
+    if near != "unknown":
+        return near, rank
+    if relation == "at_onset":
+        return "yes", 4
+    if interval == "short":
+        return "yes", 1
+    if interval == "long":
+        return "no", 0
+    return near, rank
+
+
 def _person_fact(
     person: Person,
     death: int | None,
     relation: str | None,
+    interval: str | None,
     counts: tuple[int, int],
     window: tuple[int, int],
 ) -> Fact:
-    """One person's fact; `death` and `relation` place the death (ignored unless deceased);
-    `counts` are the events involving the person and those that are the person's own."""
+    """One person's fact; `death`, `relation` and `interval` place the death (ignored unless
+    deceased); `counts` are the events involving the person and those that are the person's
+    own."""
     # Fields are read from the instance dict: attribute access on a pydantic model takes a slow
     # path (BaseModel defines __getattr__), and this runs once per person of every case.
     f = vars(person)
@@ -479,11 +499,9 @@ def _person_fact(
         death_near, death_timing, death_rank = "no", "not_applicable", -1
         death, relation = None, "not_applicable"
     else:
-        death_near, death_rank = _nearness(death, window)
+        death_near, death_rank = _placed(death, relation, interval, window)
         death_timing = "unknown" if death is None else "known"
         relation = relation or "unknown"
-        if death is None and relation == "at_onset":
-            death_near, death_rank = "yes", 4  # "at onset" (within about a month)
     unmet = unmet_client = unmet_other = unknown = 0
     for expectation in f["expectations"]:
         if expectation.met is None:

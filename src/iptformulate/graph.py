@@ -114,6 +114,7 @@ class RelationshipGraph:
                 type=str(event.type),
                 offset=case.offset(event.id),
                 relation=case.relation(event.id),
+                interval=case.interval(event.id),
             )
             for person in self._involved[event.id]:
                 g.add_edge(person_node(person.id), node, key="involved_in", kind="involved_in")
@@ -170,8 +171,16 @@ class RelationshipGraph:
 
     def events_in_window(self, before: int, after: int) -> list[LifeEvent]:
         """Events dated from `before` months before onset to `after` months after it."""
-        offsets = self.case.offsets()
-        return [e for e in self._sorted_events if _within(offsets.get(e.id), before, after)]
+        return [e for e in self._sorted_events if self._in_window(e.id, before, after)]
+
+    def _in_window(self, ref: str, before: int, after: int) -> bool:
+        """Whether an event or death falls in the onset window: by its offset or, with none,
+        by what the notes say in words ("at onset", a short interval)."""
+        case = self.case
+        offset = case.offsets().get(ref)
+        if offset is not None:
+            return -before <= offset <= after
+        return case.relation(ref) == "at_onset" or case.interval(ref) == "short"
 
     def role_changes(self) -> list[LifeEvent]:
         """Events that record a role left or entered."""
@@ -226,7 +235,7 @@ class RelationshipGraph:
                 conflictual += 1
             if status is PersonStatus.DECEASED:
                 deceased += 1
-                if _within(offsets.get(f["id"]), before, after):
+                if self._in_window(f["id"], before, after):
                     deaths += 1
             if change in _LOST:
                 lost += 1
@@ -234,7 +243,7 @@ class RelationshipGraph:
                 worsened += 1
         window = role_window = 0
         for e in self._sorted_events:
-            if _within(offsets.get(e.id), before, after):
+            if self._in_window(e.id, before, after):
                 window += 1
                 if e.role_change is not None:
                     role_window += 1
@@ -282,10 +291,6 @@ class RelationshipGraph:
 
     def to_json(self) -> str:
         return json.dumps(self.to_node_link(), sort_keys=True, default=str)
-
-
-def _within(offset: int | None, before: int, after: int) -> bool:
-    return offset is not None and -before <= offset <= after
 
 
 def _relationship_attrs(person: Person) -> dict[str, Any]:

@@ -100,6 +100,7 @@ def _timing(when: When, offset: int | None) -> dict[str, Any]:
         "months_from_onset": _clamp(offset),
         "months_before_intake": when.months_before_intake if offset is None else None,
         "relation_to_onset": when.relation_to_onset,
+        "interval": when.interval if offset is None else None,
         "approximate": when.approximate,
     }
 

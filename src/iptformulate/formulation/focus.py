@@ -67,14 +67,32 @@ def _keys(
     return out
 
 
+def _deciding_key(
+    policy: FocusPolicy, keys: Mapping[str, tuple[float, ...]], winner: Candidate, loser: Candidate
+) -> str:
+    """The first ranking key that tells the two apart (`score` when none does)."""
+    for name, one, two in zip(policy.order, keys[winner.area], keys[loser.area], strict=True):
+        if one != two:
+            return name
+    return "score"
+
+
 def _deciding_reason(
     policy: FocusPolicy, keys: Mapping[str, tuple[float, ...]], winner: Candidate, loser: Candidate
 ) -> str:
-    """The first ranking key that tells the two apart, in words."""
-    for name, one, two in zip(policy.order, keys[winner.area], keys[loser.area], strict=True):
-        if one != two:
-            return fill_fields(policy.reasons[name], {"area": winner.label})
-    return fill_fields(policy.reasons["score"], {"area": winner.label})
+    """The deciding key in words: its comparison sentence (`<key>_over`, naming the rival) when
+    the policy has one, else the key's own sentence."""
+    name = _deciding_key(policy, keys, winner, loser)
+    slots = {"area": winner.label, "rival": _inside_sentence(loser.label)}
+    return fill_fields(policy.reasons.get(f"{name}_over", policy.reasons[name]), slots)
+
+
+def _inside_sentence(label: str) -> str:
+    """An area label set inside a sentence: "Role transition" -> "role transition" (an
+    initialism such as "IPT" keeps its capitals)."""
+    if len(label) > 1 and label[0].isupper() and label[1].islower():
+        return label[0].lower() + label[1:]
+    return label
 
 
 def choose_focus(
@@ -107,7 +125,10 @@ def choose_focus(
     reasons = [
         f"{primary.label} is present with a score of {primary.score:.2f}.",
     ]
-    if primary.link:
+    decided_by_link = (
+        len(present) > 1 and _deciding_key(policy, keys, primary, present[1]) == "onset_link"
+    )
+    if primary.link and not decided_by_link:
         reasons.append(fill_fields(policy.reasons["onset_link"], {"area": primary.label}))
     close_call = len(present) > 1 and (
         primary.score - max(max(c.score, c.potential) for c in present[1:])
@@ -121,7 +142,9 @@ def choose_focus(
         why = _deciding_reason(policy, keys, primary, c)
         rejected.append((c.area, f"Present, but ranked lower: {why}"))
     if len(present) > 1:
-        reasons.append(_deciding_reason(policy, keys, primary, present[1]))
+        deciding = _deciding_reason(policy, keys, primary, present[1])
+        if deciding not in reasons:
+            reasons.append(deciding)
     for c in sorted(absent, key=lambda c: area_order[c.area]):
         rejected.append((c.area, _absent_reason(c)))
 

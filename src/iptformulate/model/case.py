@@ -45,6 +45,7 @@ from .vocab import (
     RelationshipType,
     Resentment,
     RoleEffectKind,
+    TimingInterval,
     TimingRelation,
     TreatmentFormat,
     Valence,
@@ -205,6 +206,12 @@ class When(_Model):
         description="before_onset, at_onset or after_onset when the interval is not known "
         "('the depression followed the divorce').",
     )
+    interval: TimingInterval | None = Field(
+        default=None,
+        description="How far from the onset, when the notes say it only in words: short "
+        "('shortly before', 'soon after', 'recently', 'since the accident') or long ('years "
+        "before', 'in childhood'). Only when no date or number of months is given.",
+    )
     approximate: bool = False
 
 
@@ -327,7 +334,10 @@ class Network(_Model):
     size_before_onset: Annotated[int, Field(ge=0, le=10000)] | None = None
     size_now: Annotated[int, Field(ge=0, le=10000)] | None = None
     longstanding_isolation: bool | None = Field(
-        default=None, description="Few relationships since long before the episode."
+        default=None,
+        description="Few relationships, or lonely and cut off, since long before this episode "
+        "('no close friends ever', 'very few people in his life' since an illness or loss years "
+        "ago). Not for a pulling away that began with this episode (withdrew_since_onset).",
     )
     withdrew_since_onset: bool | None = Field(
         default=None, description="The client pulled away from people after the episode began."
@@ -432,6 +442,7 @@ class Case(_Model):
 
     _offsets: dict[str, int | None] = PrivateAttr(default_factory=dict)
     _relations: dict[str, str] = PrivateAttr(default_factory=dict)
+    _intervals: dict[str, str] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod
@@ -486,6 +497,7 @@ class Case(_Model):
         onset_back = episode.onset_before_intake()
         offsets: dict[str, int | None] = {}
         relations: dict[str, str] = {}
+        intervals: dict[str, str] = {}
         timed: list[tuple[str, str, When]] = [
             (f"events[{i}]", e.id, e) for i, e in enumerate(events)
         ]
@@ -504,8 +516,11 @@ class Case(_Model):
                 relation = when.relation_to_onset
             if relation is not None:
                 relations[ref] = str(relation)
+            if when.interval is not None:
+                intervals[ref] = _interval(where, when)
         self._offsets = offsets
         self._relations = relations
+        self._intervals = intervals
         return self
 
     def relation(self, ref: str) -> str | None:
@@ -513,6 +528,12 @@ class Case(_Model):
         private = self.__pydantic_private__
         relations = self._relations if private is None else private["_relations"]
         return relations.get(ref)
+
+    def interval(self, ref: str) -> str | None:
+        """short or long when an event or death is placed against the onset only in words."""
+        private = self.__pydantic_private__
+        intervals = self._intervals if private is None else private["_intervals"]
+        return intervals.get(ref)
 
     def offset(self, ref: str) -> int | None:
         """Months from onset of an event or of a person's death (None when unknown)."""
@@ -550,6 +571,23 @@ def _relation(offset: int) -> TimingRelation:
     if offset < 0:
         return TimingRelation.BEFORE_ONSET
     return TimingRelation.AT_ONSET if offset == 0 else TimingRelation.AFTER_ONSET
+
+
+def _interval(where: str, when: When) -> str:
+    """The interval said in words, refused where a number or a date already places the event."""
+    numbers = (when.date, when.months_from_onset, when.months_before_intake)
+    if any(n is not None for n in numbers):
+        raise FieldProblem(
+            f"{where}.interval",
+            "interval is for a timing given only in words; the date or months given already "
+            "place it: give one of them",
+        )
+    if when.interval is TimingInterval.LONG and when.relation_to_onset is TimingRelation.AT_ONSET:
+        raise FieldProblem(
+            f"{where}.interval",
+            "interval 'long' contradicts relation_to_onset 'at_onset'; give one of them",
+        )
+    return str(when.interval)
 
 
 def _resolve(

@@ -29,7 +29,9 @@ FREE_TEXT = frozenset(
 )
 """Fields that hold free text: for the report only, so never 'unknown' in this sense."""
 
-_TIMING = ("date", "months_from_onset", "months_before_intake", "relation_to_onset")
+_TIMING = (
+    "date", "months_from_onset", "months_before_intake", "relation_to_onset", "interval"
+)
 _SKIP = frozenset({*FREE_TEXT, *_TIMING, "age_group", "ideal_ring", "died", "role_change"})
 
 

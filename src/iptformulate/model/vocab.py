@@ -220,6 +220,13 @@ class TimingRelation(Vocab):
     AFTER_ONSET = "after_onset"
 
 
+class TimingInterval(Vocab):
+    """How far from the onset an event lies when the notes say it only in words."""
+
+    SHORT = "short"  # "shortly before", "soon after", "recently": inside the onset window
+    LONG = "long"  # "years before", "in childhood": outside the onset window
+
+
 class ClientRole(Vocab):
     """A social role of the client's that an event can start, end or change (reference §3.3)."""
 

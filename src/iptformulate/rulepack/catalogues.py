@@ -54,7 +54,10 @@ class FocusPolicy(_Data):
         "with a rank: the closer the link, the higher; areas are ranked by their highest"
     )
     secondary_requires_present: bool = True
-    reasons: dict[str, str] = Field(description="Sentence per ranking key, with {area} slots")
+    reasons: dict[str, str] = Field(
+        description="Sentence per ranking key, with an {area} slot; `<key>_over`, when given, is "
+        "the sentence for the key deciding between two areas, with {area} and {rival} slots"
+    )
     ask_when_none: list[str] = Field(min_length=1)
     ask_when_close: list[str] = Field(min_length=1)
     thin_evidence_findings: Annotated[int, Field(ge=1, le=10)] = 2
