@@ -272,3 +272,44 @@ def test_techniques_say_which_relationship_they_suit() -> None:
     whys = [t.why for t in f.techniques]
     assert whys and all("as seen in the relationship with Sam:" in w for w in whys)
     assert not [w for w in whys if "Mark" in w or "Lily" in w]
+
+
+# Round 3: what a second, independent encoding of the casebook showed ----------------------
+
+
+SON = {
+    "id": "son",
+    "name": "Son",
+    "relationship": "child",
+    "ring": 1,
+    "status": "deceased",
+    "died": {"months_before_intake": 57},
+    "grief_signs": ["idealisation", "suicidal_ideation_since_death"],
+}
+
+
+def test_chronic_depression_with_an_unplaced_death_is_not_framed_as_iatrogenic() -> None:
+    """TR004 ("no acute event") needs every event and death placed: with the onset undated,
+    the son's death may be the event the episode followed, and the grief reactions keep it
+    going, so grief is the focus rather than the treatment-as-transition frame."""
+    f = formulate(case(diagnosis="major_depression", episode={"chronicity": "chronic"},
+                       people=[SON]))  # fmt: skip
+    codes = {x.code for r in f.areas.values() for x in r.findings_for}
+    assert "TR004" not in codes and "GR004" in codes
+    assert str(f.focus.primary) == "grief"
+    # with the death placed long before and no reactions, the chronic frame stands
+    placed = dict(SON, died={"relation_to_onset": "before_onset", "interval": "long"},
+                  grief_signs=[])  # fmt: skip
+    g = formulate(case(diagnosis="major_depression", episode={"chronicity": "chronic"},
+                       people=[placed]))  # fmt: skip
+    assert str(g.focus.primary) == "role_transition"
+
+
+def test_grief_reactions_still_going_on_tie_grief_to_the_maintenance_of_the_episode() -> None:
+    """ISIPT: an area qualifies by the onset or the maintenance of the episode. A live
+    struggle maintains a dispute; an unresolved grief reaction maintains grief."""
+    undated = dict(SON, died=None)
+    f = formulate(case(people=[undated]))
+    assert f.areas["grief"].present and f.areas["grief"].linked_to_onset
+    calm = dict(undated, grief_signs=["continuing_bonds"])
+    assert not formulate(case(people=[calm])).areas["grief"].present

@@ -53,7 +53,7 @@ def fact_defaults() -> dict[str, Fact]:
     for fact in build_facts(RelationshipGraph(case)):  # sorted by id: event y before event z
         out.setdefault(str(fact["kind"]), fact)
     # nothing unknown unless a fixture says so: the counts of unplaced, unasked and undated
-    out["summary"].update(unplaced=0, confidant_unknown=0, undated_events=0)
+    out["summary"].update(unplaced=0, confidant_unknown=0, undated_events=0, undated_deaths=0)
     out["candidate"] = {"kind": "candidate", "id": "", "area": "grief", "rule": "GR000"}
     return out
 

@@ -163,6 +163,116 @@ _FIELD_NOTES: dict[str, str] = {
 }
 """IPT-terms meaning of each field that has no `description` in the model, keyed `Model.field`."""
 
+_TIMELINE_ROWS: list[tuple[str, str]] = [
+    (
+        '"she died on 2 October 2023"',
+        '`date: 2023-10-02` (needs the onset as a date to be placed)',
+    ),
+    (
+        '"the move came two months before the depression"',
+        '`months_from_onset: -2`',
+    ),
+    (
+        '"died six months before she was seen"',
+        '`months_before_intake: 6`',
+    ),
+    (
+        '"around the time it started"',
+        '`relation_to_onset: at_onset`',
+    ),
+    (
+        '"the depression followed the divorce", "after the stillbirth she became depressed"',
+        '`relation_to_onset: before_onset`, `interval: short`',
+    ),
+    (
+        '"depressed since the accident", "soon after the move"',
+        '`relation_to_onset: before_onset`, `interval: short`',
+    ),
+    (
+        '"her husband died recently" (onset not dated, or recent)',
+        '`interval: short`',
+    ),
+    (
+        '"the divorce was some time before the depression" (the order only)',
+        '`relation_to_onset: before_onset`',
+    ),
+    (
+        '"his father died when he was a boy"',
+        '`relation_to_onset: before_onset`, `interval: long`',
+    ),
+]
+"""How the notes place an event or a death, and what to write (the timeline table)."""
+
+_READING_ROWS: list[tuple[str, str]] = [
+    (
+        '"someone close to her", "his best friend" (no circle drawn)',
+        '`ring: 2` ("closest", "could not do without": `ring: 1`), with `ring_estimated: true`',
+    ),
+    (
+        '"she stopped going to church", "sees friends less since she became depressed"',
+        "on those people `change_at_onset: lost_contact` or `less_contact`, and "
+        "`network.withdrew_since_onset: true`; not an event (events are changes in the "
+        "client's life, not the depression's own withdrawal)",
+    ),
+    (
+        'a stillbirth, or a baby who died after birth',
+        "a person (`relationship: child`, `status: deceased`, `died`) and a `death` event; "
+        "`miscarriage` is an early pregnancy loss",
+    ),
+    (
+        '"she became his carer", "he lost his job when the firm closed"',
+        'the event with `subject: client` (or the person it happened to) and `role_effects`',
+    ),
+    (
+        '"no close friends, ever", "very few people in his life" for years',
+        '`network.longstanding_isolation: true`',
+    ),
+    (
+        '"they argue about it but keep trying to sort it out"',
+        '`engagement: negotiating` (the dispute stage renegotiation)',
+    ),
+    (
+        '"they no longer talk about it", "a cold war", "nothing is moving"',
+        "`engagement: stopped_talking` (impasse); with `conflict_style: covert` when "
+        "resentment is kept back",
+    ),
+    (
+        '"she has decided to leave him", "the marriage is over"',
+        '`engagement: ending` (dissolution)',
+    ),
+    (
+        '"resents them but says nothing"',
+        '`resentment: unvoiced` (say `voiced` only when the text says she told them)',
+    ),
+    (
+        '"PTSD and major depression", treated with IPT for PTSD',
+        "`diagnosis: ptsd`, `comorbidity: [major depression]`: the diagnosis is the disorder "
+        "the IPT treats",
+    ),
+    (
+        '"depressed" with no diagnosis named',
+        'leave `diagnosis` out',
+    ),
+    (
+        'pregnant, or within a year of a birth or a perinatal loss',
+        '`population: perinatal`',
+    ),
+    (
+        '"elderly", "late-life depression", aged 65 or over',
+        '`population: older_adult`',
+    ),
+    (
+        'weekly IPT together with an antidepressant',
+        '`format: combined`; `brief` is a shortened course (8 sessions or fewer)',
+    ),
+]
+"""Phrases of case write-ups and the fields that record them."""
+
+
+def _table(rows: list[tuple[str, str]]) -> str:
+    return "\n".join(f"| {said} | {write} |" for said, write in rows)
+
+
 _INTRO = """\
 # Case format (version 2)
 
@@ -226,23 +336,16 @@ one of these the notes give; each may carry `approximate: true`:
 
 | the notes say | write |
 |---|---|
-| "she died on 2 October 2023" | `date: 2023-10-02` (needs the onset as a date to be placed) |
-| "the move came two months before the depression" | `months_from_onset: -2` |
-| "died six months before she was seen" | `months_before_intake: 6` |
-| "the depression followed the divorce" (no interval) | `relation_to_onset: before_onset` |
-| "around the time it started" | `relation_to_onset: at_onset` |
-| "soon after the move she became depressed" | `relation_to_onset: before_onset`, `interval: short`|
-| "depressed since the accident" | `relation_to_onset: before_onset`, `interval: short` |
-| "her husband died recently" (onset not dated, or recent) | `interval: short` |
-| "his father died when he was a boy" | `relation_to_onset: before_onset`, `interval: long` |
+<<TIMELINE_ROWS>>
 
 `interval` says in words how far the event lies from the onset when the notes give no number:
 `short` means within the months around the onset (the profile's onset window), `long` means
-years away; add `relation_to_onset` when the notes give the order. Use it only for what the
-notes say: "the depression followed the divorce" with nothing on how soon is
-`relation_to_onset: before_onset` alone, and an event the notes do not place at all gets no
-timing. A timing with a date or months needs no `interval`, and the two
-together are refused.
+years away; add `relation_to_onset` when the notes give the order. When the notes present the
+event as what the episode followed ("followed", "after … she became depressed", "since"), they
+tie the onset to it: that is `short`. When they give only the order ("some time before", "at
+some point before"), or say the interval is not known, write `relation_to_onset` alone; an
+event the notes do not place at all gets no timing. A timing with a date or months needs no
+`interval`, and the two together are refused.
 
 The onset itself is `episode.onset_date`, or `episode.onset_months_before_intake` ("onset about
 three months ago": `3` with `onset_approximate: true`), or left out when unknown. The library
@@ -261,6 +364,15 @@ client's roles it started, ended or changed: a spouse's stroke that made the cli
 `role_effects: [{role: carer, change: started}]`; a friend's emigration that took away the
 client's confidant is `[{role: has_confidant, change: ended}]`. Another person's event counts
 as a change in the client's life only through a role effect.
+
+## Reading a case write-up
+
+Published cases and referral letters say things in ways the fields do not name. Record what
+the text says, in these fields; where the text is silent, leave the field out.
+
+| the text says | write |
+|---|---|
+<<READING_ROWS>>
 
 ## What the rules read, and what is for the report only
 
@@ -389,7 +501,8 @@ def render_case_format() -> str:
     """The full text of docs/case-format.md."""
     _check_notes()
     Case.model_validate(yaml.safe_load(EXAMPLE_CASE))  # the example must stay valid
-    parts = [_INTRO]
+    intro = _INTRO.replace("<<TIMELINE_ROWS>>", _table(_TIMELINE_ROWS))
+    parts = [intro.replace("<<READING_ROWS>>", _table(_READING_ROWS))]
     for model in MODELS:
         parts.append(_model_section(model))
     parts.append("## Validation rules\n\nBesides each field's type, a case must satisfy:\n")

@@ -218,6 +218,8 @@ FACT_FIELDS: dict[str, dict[str, str]] = {
         "undercounted)",
         "undated_events": "events whose distance from onset is unknown (events_near_onset may "
         "be undercounted)",
+        "undated_deaths": "deaths whose distance from onset is unknown (deaths_near_onset may "
+        "be undercounted)",
     },
 }
 
@@ -349,7 +351,7 @@ def build_facts(graph: RelationshipGraph, params: FactParams | None = None) -> l
                     "is_subject": tri(event.subject == person.id),
                 }
             )
-    unmet_ties = engaged = 0
+    unmet_ties = engaged = undated_deaths = 0
     for person in graph.people():
         fact = _person_fact(
             person,
@@ -361,6 +363,7 @@ def build_facts(graph: RelationshipGraph, params: FactParams | None = None) -> l
         )
         unmet_ties += fact["unmet_expectations"] > 0
         engaged += person.engagement is not None
+        undated_deaths += fact["death_near_onset"] == "unknown"
         facts.append(fact)
     metrics = graph.metrics(
         before=params.window_before, after=params.window_after, close_ring=params.close_ring
@@ -390,6 +393,7 @@ def build_facts(graph: RelationshipGraph, params: FactParams | None = None) -> l
             "unplaced": sum(p.ring is None for p in case.people),
             "confidant_unknown": sum(p.confidant is None for p in case.people),
             "undated_events": undated,
+            "undated_deaths": undated_deaths,
         }
     )
     facts.sort(key=itemgetter("id"))
