@@ -415,3 +415,15 @@ def test_rings_and_levels_are_defined_with_everyday_anchors() -> None:
     c = case(people=[{"id": "p", "name": "P", "relationship": "friend", "ring": 2,
                       "ring_estimated": True}])  # fmt: skip
     assert facts(c)["person:p"]["ring_estimated"] == "yes"
+
+
+def test_a_timing_said_in_words_is_said_in_words_in_the_report() -> None:
+    """An undated death placed "recently" is not reported as "at an unknown time"."""
+    husband = {"id": "husband", "name": "H", "relationship": "partner", "status": "deceased"}
+    recent = formulate(case(people=[dict(husband, died={"interval": "short"})]))
+    text = " ".join(x.rationale for x in recent.areas["grief"].findings_for)
+    assert "close to the onset" in text and "unknown time" not in text
+    before = dict(husband, died={"relation_to_onset": "before_onset", "interval": "short"})
+    f = formulate(case(people=[before]))
+    assert "shortly before the onset" in f.areas["grief"].findings_for[0].rationale
+    assert "shortly before your low mood began" in render(f, "markdown")

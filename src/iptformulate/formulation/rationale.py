@@ -34,6 +34,33 @@ def months_text(offset: Any) -> str:
     return f"{abs(offset)} {unit} {side} the onset"
 
 
+_IN_WORDS = {
+    ("yes", "at_onset"): "around the onset",
+    ("yes", "before_onset"): "shortly before the onset",
+    ("yes", "after_onset"): "shortly after the onset",
+    ("yes", "unknown"): "close to the onset",
+    ("no", "before_onset"): "long before the onset",
+    ("no", "after_onset"): "long after the onset",
+    ("no", "unknown"): "far from the onset",
+    ("unknown", "before_onset"): "at some time before the onset",
+    ("unknown", "after_onset"): "at some time after the onset",
+}
+"""An undated event or death placed in words (near the window or not, which side of onset)."""
+
+
+def when_text(fact: Fact, field: str) -> str:
+    """When an event or a death happened, from its offset (`offset` or `death_offset`) or,
+    when no months are known, from what was said in words: its side of onset and whether it
+    lies in the onset window."""
+    offset = fact.get(field, "")
+    if isinstance(offset, int) and offset != UNKNOWN_OFFSET:
+        return months_text(offset)
+    prefix = field[: -len("offset")] if field.endswith("offset") else ""
+    near = str(fact.get(f"{prefix}near_onset", "unknown"))
+    relation = str(fact.get(f"{prefix}relation", "unknown"))
+    return _IN_WORDS.get((near, relation), "at an unknown time")
+
+
 class Names:
     """Display names of the facts of one case (people, events, and the summary facts)."""
 
@@ -156,7 +183,7 @@ def fill(template: Template, bound: Mapping[str, Fact], names: Names) -> str:
         elif mode == _DISPLAY:
             pieces.append(names.display(fact))
         elif mode == _MONTHS:
-            pieces.append(months_text(fact.get(field, "")))
+            pieces.append(when_text(fact, field))
         else:
             pieces.append(words(fact.get(field, "")))
         pieces.append(tail)

@@ -6,13 +6,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any, Literal, cast
+from typing import Literal, cast
 
 from ..facts import Fact
 from . import catalogue
 from .context import Bound, Context, join
 from .model import AreaId, PatientStatement, SessionPlan, StatementSlot, trusted
-from .rationale import field_names, fill_fields, months_text, words
+from .rationale import field_names, fill_fields, when_text, words
 
 StatementKey = Literal["permission", "diagnosis", "sick_role", "link", "area", "plan", "agreement"]
 STATEMENT_ORDER: tuple[StatementKey, ...] = (
@@ -96,10 +96,10 @@ def _pack_slot(
     return _slot(number, key, fill_fields(template, {"weeks": weeks, "area_phrase": area_phrase}))
 
 
-def _spoken_when(offset: Any) -> str:
-    """`months_text` as said to the patient: about their low mood, not "the onset"."""
+def _spoken_when(fact: Fact, field: str) -> str:
+    """`when_text` as said to the patient: about their low mood, not "the onset"."""
     return (
-        months_text(offset)
+        when_text(fact, field)
         .replace("the onset", "your low mood began")
         .replace("around your low mood began", "around the time your low mood began")
     )
@@ -121,13 +121,13 @@ def _link_phrase(ctx: Context, bounds: Sequence[Bound], data: catalogue.Statemen
                 data.link_phrases["death"],
                 {
                     "person": _spoken(ctx.names.display(fact)),
-                    "when": _spoken_when(fact["death_offset"]),
+                    "when": _spoken_when(fact, "death_offset"),
                 },
             )
         ref = str(fact["ref"] if fact["kind"] == "event" else fact["event_ref"])
         return fill_fields(
             data.link_phrases["event"],
-            {"event": ctx.names.event(ref), "when": _spoken_when(fact["offset"])},
+            {"event": ctx.names.event(ref), "when": _spoken_when(fact, "offset")},
         )
     for fact in facts:
         if fact["kind"] == "person":
