@@ -198,7 +198,9 @@ def _formulate(
     cpack = ready.cpack
     facts = build_facts(RelationshipGraph(case), ready.fact_params)
     check_work(cpack, facts, limits, case_id=case.id)
-    admission = CaseAdmission(cpack, facts)  # shared by the memoised evaluator and open world
+    # shared by the memoised evaluator and the open-world pass; build_facts makes only ints
+    # and strings
+    admission = CaseAdmission(cpack, facts, canonical=True)
     engine = ready.engine
     findings = (
         engine.run(facts, admission) if isinstance(engine, MemoisedEngine) else engine.run(facts)

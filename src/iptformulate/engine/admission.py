@@ -20,6 +20,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
+from itertools import compress
 from typing import Any
 
 from ..facts import UNKNOWN_COUNT, UNKNOWN_OFFSET, UNPLACED_RING, Fact
@@ -96,6 +97,7 @@ def admits_fast(pattern: Compiled, fact: Fact, unk: frozenset[str]) -> list[str]
 
 Opened = tuple[str, ...] | None  # the unknown fields the open world needed; None: not admitted
 Answer = tuple[bool, Opened]  # (admitted strictly, open-world answer)
+OpenPair = tuple[str, str]  # (fact id, field)
 
 _LIMIT = 4096  # answers kept per pattern
 
@@ -148,6 +150,26 @@ class PatternTable:
         except TypeError:  # an unhashable value
             return self.compute(fact)
 
+    def batch(self, facts: Sequence[Fact]) -> list[Answer]:
+        """`answer` for each of `facts`, which must be canonical (`CaseAdmission`): keys
+        taken and looked up in C, only the misses computed in Python."""
+        key = self.key
+        if key is None:
+            return list(map(self.answer, facts))
+        memo = self.memo
+        try:
+            keys = list(map(key, facts))
+            got: list[Answer | None] = list(map(memo.get, keys))
+        except (KeyError, TypeError):  # a missing field, an unhashable value
+            return list(map(self.answer, facts))
+        if None in got:
+            for i, found in enumerate(got):
+                if found is None:
+                    got[i] = found = self.compute(facts[i])
+                    if len(memo) < _LIMIT:
+                        memo[keys[i]] = found
+        return got  # type: ignore[return-value]  # no None left
+
     def compute(self, fact: Fact) -> Answer:
         unk = frozenset([f for f in self.tested if f in fact and is_unknown(fact, f)])
         opened = admits_fast(self.compiled, fact, unk)
@@ -190,40 +212,66 @@ def by_kind(facts: Iterable[Fact]) -> dict[str, list[Fact]]:
 
 class CaseAdmission:
     """One case's facts by kind and, per pattern number, the facts it admits (in fact order):
-    strictly, and in the open world with the fields it needed opened."""
+    strictly, and in the open world with the fields it needed opened.
 
-    __slots__ = ("_answers", "_open", "_strict", "by_kind", "facts", "pack")
+    `canonical` promises that the facts hold only ints and strings, as `facts.build_facts`
+    makes them (never a float, so -1 is always the int): their keys need no types, and are
+    taken and looked up in bulk."""
 
-    def __init__(self, pack: CompiledPack, facts: Sequence[Fact]) -> None:
+    __slots__ = ("_answers", "_open", "_strict", "by_kind", "canonical", "facts", "pack")
+
+    def __init__(
+        self, pack: CompiledPack, facts: Sequence[Fact], *, canonical: bool = False
+    ) -> None:
+        self.canonical = canonical
         self.pack = pack_admission(pack)
         self.facts = facts
         self.by_kind = by_kind(facts)
-        self._answers: dict[int, list[tuple[Fact, Answer]]] = {}
+        self._answers: dict[int, tuple[Sequence[Fact], list[Answer]]] = {}
         self._strict: dict[int, list[Fact]] = {}
-        self._open: dict[int, list[tuple[Fact, tuple[str, ...]]]] = {}
+        self._open: dict[int, tuple[list[tuple[Any, list[OpenPair]]], list[OpenPair]]] = {}
 
-    def answers(self, number: int) -> list[tuple[Fact, Answer]]:
+    def answers(self, number: int) -> tuple[Sequence[Fact], list[Answer]]:
+        """The facts of the pattern's kind, and its answer for each."""
         found = self._answers.get(number)
         if found is None:
             table = self.pack.tables[number]
-            answer = table.answer
-            found = [(f, answer(f)) for f in self.by_kind.get(table.kind, ())]
-            self._answers[number] = found
+            facts = self.by_kind.get(table.kind, ())
+            got = table.batch(facts) if self.canonical else list(map(table.answer, facts))
+            found = self._answers[number] = (facts, got)
         return found
 
     def strict(self, number: int) -> list[Fact]:
         found = self._strict.get(number)
         if found is None:
-            found = self._strict[number] = [f for f, (ok, _) in self.answers(number) if ok]
+            facts, got = self.answers(number)
+            found = self._strict[number] = list(compress(facts, map(_FIRST, got)))
         return found
 
-    def open(self, number: int) -> list[tuple[Fact, tuple[str, ...]]]:
+    def open(self, number: int) -> tuple[list[tuple[Any, list[OpenPair]]], list[OpenPair]]:
+        """The facts the pattern admits in the open world, as (fact id, the (fact id, field)
+        pairs it needed opened), and all those pairs."""
         found = self._open.get(number)
         if found is None:
-            found = self._open[number] = [
-                (f, opened) for f, (_, opened) in self.answers(number) if opened is not None
-            ]
+            facts, got = self.answers(number)
+            entries: list[tuple[Any, list[OpenPair]]] = []
+            every: list[OpenPair] = []
+            for fact, (_, opened) in zip(facts, got, strict=True):
+                if opened is None:
+                    continue
+                fact_id = fact["id"]
+                if opened:
+                    sid = str(fact_id)
+                    pairs = [(sid, field) for field in opened]
+                    every += pairs
+                    entries.append((fact_id, pairs))
+                else:
+                    entries.append((fact_id, []))
+            found = self._open[number] = (entries, every)
         return found
+
+
+_FIRST = operator.itemgetter(0)
 
 
 def strict_now(table: PatternTable, facts: Sequence[Fact]) -> list[Fact]:

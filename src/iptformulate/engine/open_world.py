@@ -10,6 +10,8 @@ rules that read derived candidates are left out (they follow from the others).
 
 from __future__ import annotations
 
+import operator
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
@@ -86,7 +88,7 @@ def open_rules(
     findings = list(findings)
     fired: dict[str, set[str]] = {}  # rule -> the facts it already fired on
     for f in findings:
-        fired.setdefault(f.code, set()).update(f.fact_ids)
+        fired.setdefault(f.code, set()).update([fact_id for _, fact_id in f.evidence])
     cored = {f.area for f in findings if f.effect == "core"}
     tried, read = _plan(pack)
     case = admission if admission is not None else CaseAdmission(pack, facts)
@@ -95,36 +97,36 @@ def open_rules(
         table = read.get(kind)
         if table is None:
             continue
-        seen: set[str] = set()
-        for fact in of_kind:
-            seen.update(table.of(fact))
+        seen = table.union(of_kind, case.canonical)
         if seen:
             unknown[kind] = seen
-    out: dict[Open, set[str]] = {}
+    out: defaultdict[Open, set[str]] = defaultdict(set)
     for rule, needs, numbers in tried:
         if rule.effect != "core" and rule.area not in cored:
             continue
         # a rule can name a field only if some fact its patterns read leaves one unknown
         if not any(fields & unknown.get(kind, _NONE) for kind, fields in needs):
             continue
-        done = fired.get(rule.code, _NONE)
+        done = fired.get(rule.code)
         needed: list[Open] = []
-        possible = True
         for number in numbers:
-            # the facts the pattern admits, each with the fields it needed opened
-            entries = case.open(number)
+            # the facts the pattern admits, each with the (fact id, field) pairs it needed
+            # opened, and all those pairs
+            entries, pairs = case.open(number)
             if done:
-                entries = [e for e in entries if e[0]["id"] not in done]
-            if not entries:
-                possible = False
+                entries = [e for e in entries if e[0] not in done]
+                if not entries:
+                    break
+                for _, mine in entries:
+                    needed += mine
+            elif not entries:
                 break
-            for fact, opened in entries:
-                if opened:
-                    sid = str(fact["id"])
-                    needed += [(sid, field) for field in opened]
-        if possible and needed:
-            for key2 in needed:
-                out.setdefault(key2, set()).add(rule.code)
+            else:
+                needed += pairs
+        else:
+            code = rule.code
+            for key in needed:
+                out[key].add(code)
     return {key: tuple(sorted(codes)) for key, codes in sorted(out.items())}
 
 
@@ -141,6 +143,7 @@ class _Unknowns(dict[tuple[Any, ...], frozenset[str]]):
         super().__init__()
         self.fields = tuple(sorted(fields))
         self.key = self.fields + (("unknown_expectations",) if fields & _UNMET else ())
+        self.getter = operator.itemgetter(*self.key)
 
     def of(self, fact: Fact) -> frozenset[str]:
         values = tuple(map(fact.get, self.key))
@@ -155,6 +158,24 @@ class _Unknowns(dict[tuple[Any, ...], frozenset[str]]):
             return unk
         except TypeError:  # an unhashable value
             return self.compute(fact)
+
+    def union(self, facts: Sequence[Fact], canonical: bool) -> set[str]:
+        """The fields unknown in some of `facts`; canonical facts (`CaseAdmission`) have
+        their keys taken and looked up in C."""
+        if not canonical:
+            return set().union(*map(self.of, facts))
+        try:
+            keys = list(map(self.getter, facts))
+            got: list[frozenset[str] | None] = list(map(self.get, keys))
+        except (KeyError, TypeError):  # a missing field, an unhashable value
+            return set().union(*map(self.of, facts))
+        if None in got:
+            for i, found in enumerate(got):
+                if found is None:
+                    got[i] = found = self.compute(facts[i])
+                    if len(self) < 4096:
+                        self[keys[i]] = found
+        return set().union(*got)  # type: ignore[arg-type]  # no None left
 
     def compute(self, fact: Fact) -> frozenset[str]:
         return frozenset([f for f in self.fields if f in fact and is_unknown(fact, f)])
