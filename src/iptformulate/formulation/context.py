@@ -205,7 +205,16 @@ class Context:
     def link_rank(self, bounds: Sequence[Bound]) -> int:
         """How closely the facts of `bounds` tie their area to onset or maintenance: the
         highest rank the policy's `onset_link` gives any of them (0: not tied)."""
-        return max((self.linked(fact) for bound in bounds for fact in bound.values()), default=0)
+        known = self._linked
+        best = 0
+        for bound in bounds:
+            for fact in bound.values():
+                rank = known.get(str(fact["id"]))
+                if rank is None:
+                    rank = self.linked(fact)
+                if rank > best:
+                    best = rank
+        return best
 
     def linked(self, fact: Fact) -> int:
         """The rank with which the fact ties its area to onset or maintenance (F4); 0 if not."""
