@@ -229,7 +229,7 @@ class CaseAdmission:
         self.by_kind = by_kind(facts)
         self._answers: dict[int, tuple[Sequence[Fact], list[Answer]]] = {}
         self._strict: dict[int, list[Fact]] = {}
-        self._open: dict[int, tuple[list[tuple[Any, list[OpenPair]]], list[OpenPair]]] = {}
+        self._open: dict[int, tuple[list[Any], list[OpenPair]]] = {}
 
     def answers(self, number: int) -> tuple[Sequence[Fact], list[Answer]]:
         """The facts of the pattern's kind, and its answer for each."""
@@ -248,27 +248,30 @@ class CaseAdmission:
             found = self._strict[number] = list(compress(facts, map(_FIRST, got)))
         return found
 
-    def open(self, number: int) -> tuple[list[tuple[Any, list[OpenPair]]], list[OpenPair]]:
-        """The facts the pattern admits in the open world, as (fact id, the (fact id, field)
-        pairs it needed opened), and all those pairs."""
+    def open(self, number: int) -> tuple[list[Any], list[OpenPair]]:
+        """The ids of the facts the pattern admits in the open world, and the (fact id,
+        field) pairs they needed opened."""
         found = self._open.get(number)
         if found is None:
             facts, got = self.answers(number)
-            entries: list[tuple[Any, list[OpenPair]]] = []
-            every: list[OpenPair] = []
-            for fact, (_, opened) in zip(facts, got, strict=True):
-                if opened is None:
-                    continue
-                fact_id = fact["id"]
-                if opened:
-                    sid = str(fact_id)
-                    pairs = [(sid, field) for field in opened]
-                    every += pairs
-                    entries.append((fact_id, pairs))
-                else:
-                    entries.append((fact_id, []))
-            found = self._open[number] = (entries, every)
+            ids = [f["id"] for f, a in zip(facts, got, strict=True) if a[1] is not None]
+            every = [
+                (str(f["id"]), field)
+                for f, a in zip(facts, got, strict=True)
+                if a[1]
+                for field in a[1]
+            ]
+            found = self._open[number] = (ids, every)
         return found
+
+    def open_by_fact(self, number: int) -> list[tuple[Any, list[OpenPair]]]:
+        """`open` fact by fact: each admitted fact's id with the pairs it needed opened."""
+        facts, got = self.answers(number)
+        return [
+            (f["id"], [(str(f["id"]), field) for field in a[1]])
+            for f, a in zip(facts, got, strict=True)
+            if a[1] is not None
+        ]
 
 
 _FIRST = operator.itemgetter(0)

@@ -110,19 +110,21 @@ def open_rules(
         done = fired.get(rule.code)
         needed: list[Open] = []
         for number in numbers:
-            # the facts the pattern admits, each with the (fact id, field) pairs it needed
-            # opened, and all those pairs
-            entries, pairs = case.open(number)
-            if done:
-                entries = [e for e in entries if e[0] not in done]
-                if not entries:
-                    break
-                for _, mine in entries:
-                    needed += mine
-            elif not entries:
+            # the facts the pattern admits, and the (fact id, field) pairs they needed opened
+            ids, pairs = case.open(number)
+            if not ids:
                 break
-            else:
+            if not done:
                 needed += pairs
+                continue
+            if done.isdisjoint(ids):
+                needed += pairs
+                continue
+            entries = [e for e in case.open_by_fact(number) if e[0] not in done]
+            if not entries:
+                break
+            for _, mine in entries:
+                needed += mine
         else:
             code = rule.code
             for key in needed:
