@@ -198,10 +198,17 @@ def _source_views(
     for vote in votes:
         own_votes.setdefault(source_of(vote), []).append(vote)
     views = [
-        SourceView(s, _strength(w.values()), _subtype(own_votes.get(s, ()), subtype_values))
+        _source_view(s, _strength(w.values()), _subtype(own_votes.get(s, ()), subtype_values))
         for s, w in weights.items()
     ]
     return tuple(sorted(views, key=lambda v: (-v.strength, v.source)))
+
+
+def _source_view(source: str, strength: float, subtype: str | None) -> SourceView:
+    """A `SourceView` equal to the one `__init__` makes, without its three frozen sets."""
+    out: SourceView = _new(SourceView)
+    _set(out, "__dict__", {"source": source, "strength": strength, "subtype": subtype})
+    return out
 
 
 def principal_sources(sources: Sequence[SourceView]) -> tuple[str, ...]:

@@ -10,7 +10,7 @@ from functools import lru_cache
 from ..facts import case_path
 from ..rulepack.load import RulePack
 from .context import AREA_ORDER, Context
-from .model import Unknown, trusted
+from .model import Unknown, trusted_rows
 
 
 def potential(
@@ -61,7 +61,7 @@ def unknowns(ctx: Context, open_fields: Mapping[tuple[str, str], tuple[str, ...]
                 by_path[path] = set(codes)
             else:
                 have.update(codes)
-    out = []
+    rows = []
     for path, found in sorted(by_path.items()):
         rules = sorted(found)
         key = tuple(rules)
@@ -73,5 +73,5 @@ def unknowns(ctx: Context, open_fields: Mapping[tuple[str, str], tuple[str, ...]
             if len(cache) >= 4096:
                 cache.clear()
             cache[key] = areas
-        out.append(trusted(Unknown, {"path": path, "rules": rules, "areas": list(areas)}))
-    return out
+        rows.append({"path": path, "rules": rules, "areas": list(areas)})
+    return trusted_rows(Unknown, rows)
