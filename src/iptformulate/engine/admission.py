@@ -95,6 +95,7 @@ def admits_fast(pattern: Compiled, fact: Fact, unk: frozenset[str]) -> list[str]
         opened += best
     return opened
 
+
 Opened = tuple[str, ...] | None  # the unknown fields the open world needed; None: not admitted
 Answer = tuple[bool, Opened]  # (admitted strictly, open-world answer)
 OpenPair = tuple[str, str]  # (fact id, field)

@@ -24,6 +24,7 @@ from .base import Finding
 
 Open = tuple[str, str]  # (fact id, field)
 
+
 def _test(fact: Fact, cond: Cond, opened: list[str]) -> bool:
     field, op, value = cond
     if field not in fact:
