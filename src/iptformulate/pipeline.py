@@ -15,9 +15,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from .engine import EngineName, get_engine
+from .engine.admission import CaseAdmission
 from .engine.budget import check_work
 from .engine.durable_engine import available as durable_available
 from .engine.open_world import open_rules
+from .engine.reference import MemoisedEngine
 from .errors import CaseError, ProfileError
 from .facts import FactParams, build_facts
 from .formulation.build import build
@@ -196,7 +198,13 @@ def _formulate(
     cpack = ready.cpack
     facts = build_facts(RelationshipGraph(case), ready.fact_params)
     check_work(cpack, facts, limits, case_id=case.id)
-    findings = ready.engine.run(facts)
+    # shared by the memoised evaluator and the open-world pass; build_facts makes only ints
+    # and strings
+    admission = CaseAdmission(cpack, facts, canonical=True)
+    engine = ready.engine
+    findings = (
+        engine.run(facts, admission) if isinstance(engine, MemoisedEngine) else engine.run(facts)
+    )
     scores = score_all(ready.spec.areas, findings, ready.threshold, ready.subtypes)
     result = build(
         case,
@@ -208,7 +216,7 @@ def _formulate(
         engine=ready.engine.name,
         fallback=ready.fallback,
         options=ready.recorded,
-        open_fields=open_rules(cpack, facts, findings),
+        open_fields=open_rules(cpack, facts, findings, admission),
         rule_weights=ready.rule_weights,
         override=override,
     )

@@ -198,10 +198,17 @@ def _source_views(
     for vote in votes:
         own_votes.setdefault(source_of(vote), []).append(vote)
     views = [
-        SourceView(s, _strength(w.values()), _subtype(own_votes.get(s, ()), subtype_values))
+        _source_view(s, _strength(w.values()), _subtype(own_votes.get(s, ()), subtype_values))
         for s, w in weights.items()
     ]
     return tuple(sorted(views, key=lambda v: (-v.strength, v.source)))
+
+
+def _source_view(source: str, strength: float, subtype: str | None) -> SourceView:
+    """A `SourceView` equal to the one `__init__` makes, without its three frozen sets."""
+    out: SourceView = _new(SourceView)
+    _set(out, "__dict__", {"source": source, "strength": strength, "subtype": subtype})
+    return out
 
 
 def principal_sources(sources: Sequence[SourceView]) -> tuple[str, ...]:
@@ -238,11 +245,22 @@ def _entities(finding: Finding) -> list[str]:
 def source_of(finding: Finding) -> str:
     """The relationship or event a finding is evidence about: the person it names (the first
     by id when it names several), else the event, else the rule itself (client-level facts)."""
-    entities = sorted(_entities(finding))
-    people = [e for e in entities if e.startswith("person:")]
-    if people:
-        return people[0]
-    return entities[0] if entities else f"rule:{finding.code}"
+    evidence = finding.evidence
+    try:
+        found = _SOURCES[evidence]
+    except KeyError:
+        entities = sorted(_entities(finding))
+        people = [e for e in entities if e.startswith("person:")]
+        found = people[0] if people else entities[0] if entities else None
+        if len(_SOURCES) >= 8192:
+            _SOURCES.clear()
+        _SOURCES[evidence] = found
+    return found if found is not None else f"rule:{finding.code}"
+
+
+_SOURCES: dict[tuple[tuple[str, str], ...], str | None] = {}
+"""`source_of` by a finding's evidence (None: no entity, the rule is the source); evidence of
+the same shape recurs across cases (the same aliases, the same person and event ids)."""
 
 
 def source_weights(findings: Iterable[Finding]) -> dict[str, float]:

@@ -11,7 +11,7 @@ from ..rulepack.compile import CompiledPack
 from . import durable_engine
 from .base import Engine, Finding
 from .durable_engine import DurableEngine
-from .reference import ReferenceEngine
+from .reference import MemoisedEngine, ReferenceEngine
 
 EngineName = Literal["auto", "durable", "reference"]
 _warned = False
@@ -25,7 +25,7 @@ def make_engine(pack: CompiledPack, engine: EngineName = "auto") -> Engine:
     """A fresh engine for a compiled pack (prefer `get_engine`, which caches)."""
     global _warned
     if engine == "reference":
-        return ReferenceEngine(pack)
+        return MemoisedEngine(pack)
     if durable_engine.available():
         return DurableEngine(pack)
     if engine == "durable":
@@ -39,7 +39,7 @@ def make_engine(pack: CompiledPack, engine: EngineName = "auto") -> Engine:
             EngineFallbackWarning,
             stacklevel=2,
         )
-    return ReferenceEngine(pack)
+    return MemoisedEngine(pack)
 
 
 @lru_cache(maxsize=32)
@@ -59,6 +59,7 @@ __all__ = [
     "Engine",
     "EngineFallbackWarning",
     "Finding",
+    "MemoisedEngine",
     "ReferenceEngine",
     "get_engine",
     "make_engine",

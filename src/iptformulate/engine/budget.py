@@ -14,49 +14,67 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from functools import lru_cache
 
 from ..errors import CaseError
 from ..facts import Fact
 from ..limits import Limits
-from ..rulepack.compile import CompiledPack, CompiledPattern
+from ..rulepack.compile import CompiledPack
 
 
 def match_bounds(pack: CompiledPack, facts: Sequence[Fact]) -> dict[str, int]:
     """Per rule code, an upper bound of its matches on `facts` (any engine)."""
-    kinds = Counter(str(f["kind"]) for f in facts)
+    kinds = Counter([str(f["kind"]) for f in facts])
     widest: dict[tuple[str, tuple[str, ...]], int] = {}
     bounds: dict[str, int] = {}
     candidates = 0
-    for rule in sorted(pack.rules, key=lambda r: (r.reads_derived, r.code)):
+    for code, derives, patterns in _plan(pack):
         bound = 1
-        for pattern in rule.patterns:
-            if pattern.kind == "candidate":
+        for kind, fields in patterns:
+            if kind == "candidate":
                 factor = candidates  # at most one per match of a deriving rule
-            elif pattern.joins:
-                factor = _widest(pattern, facts, widest)
+            elif fields:
+                factor = _widest(kind, fields, facts, widest)
             else:
-                factor = kinds.get(pattern.kind, 0)
+                factor = kinds.get(kind, 0)
             bound *= factor
             if bound == 0:
                 break
-        bounds[rule.code] = bound
-        if rule.derive_area is not None and not rule.reads_derived:
+        bounds[code] = bound
+        if derives:
             candidates += bound
     return bounds
 
 
+_Plan = tuple[tuple[str, bool, tuple[tuple[str, tuple[str, ...]], ...]], ...]
+
+
+@lru_cache(maxsize=64)
+def _plan(pack: CompiledPack) -> _Plan:
+    """The rules in bound order (derived-reading last), each with its code, whether its
+    bound adds to the derived facts, and per pattern its kind and join fields."""
+    return tuple(
+        (
+            rule.code,
+            rule.derive_area is not None and not rule.reads_derived,
+            tuple((p.kind, tuple(field for field, _, _ in p.joins)) for p in rule.patterns),
+        )
+        for rule in sorted(pack.rules, key=lambda r: (r.reads_derived, r.code))
+    )
+
+
 def _widest(
-    pattern: CompiledPattern,
+    kind: str,
+    fields: tuple[str, ...],
     facts: Sequence[Fact],
     known: dict[tuple[str, tuple[str, ...]], int],
 ) -> int:
-    """The most facts of the pattern's kind that share one value of its join fields."""
-    fields = tuple(field for field, _, _ in pattern.joins)
-    key = (pattern.kind, fields)
+    """The most facts of the kind that share one value of the join fields."""
+    key = (kind, fields)
     if key not in known:
         groups: Counter[object] = Counter()
         for fact in facts:
-            if fact["kind"] == pattern.kind and all(field in fact for field in fields):
+            if fact["kind"] == kind and all(field in fact for field in fields):
                 value = tuple(fact[field] for field in fields)
                 try:
                     groups[value] += 1

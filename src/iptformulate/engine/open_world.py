@@ -11,29 +11,18 @@ rules that read derived candidates are left out (they follow from the others).
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
-from ..facts import UNKNOWN_COUNT, UNKNOWN_OFFSET, UNPLACED_RING, Fact
+from ..facts import Fact
 from ..rulepack.compile import CompiledPack, CompiledPattern, CompiledRule, Cond
+from .admission import UNMET as _UNMET
+from .admission import CaseAdmission, is_unknown, pack_admission
 from .base import Finding
 
 Open = tuple[str, str]  # (fact id, field)
-
-_UNMET = frozenset({"unmet_expectations", "unmet_client_expectations", "unmet_other_expectations"})
-
-
-def is_unknown(fact: Fact, field: str) -> bool:
-    """Whether a fact's field holds the 'not stated' value of its type."""
-    value = fact.get(field)
-    if field in _UNMET:
-        return int(fact.get("unknown_expectations", 0)) > 0
-    if value == "unknown" or value == UNKNOWN_OFFSET:
-        return True
-    if field in ("ring", "ideal_ring"):
-        return value == UNPLACED_RING
-    return value == UNKNOWN_COUNT and isinstance(value, int)
 
 
 def _test(fact: Fact, cond: Cond, opened: list[str]) -> bool:
@@ -86,69 +75,65 @@ def _admits(pattern: CompiledPattern, fact: Fact) -> list[str] | None:
 
 
 def open_rules(
-    pack: CompiledPack, facts: Sequence[Fact], findings: Iterable[Finding]
+    pack: CompiledPack,
+    facts: Sequence[Fact],
+    findings: Iterable[Finding],
+    admission: CaseAdmission | None = None,
 ) -> dict[Open, tuple[str, ...]]:
     """(fact id, field) -> codes of the rules that could fire if that field were known.
 
     Core rules are always tried; supporting and sub-type rules only for an area whose core
-    already fired (elsewhere they could not change the result)."""
+    already fired (elsewhere they could not change the result). `admission`, the case's
+    per-pattern admission tables (`engine.admission`), is shared with the evaluator when
+    given; it must be of `facts`."""
     findings = list(findings)
     fired: dict[str, set[str]] = {}  # rule -> the facts it already fired on
     for f in findings:
-        fired.setdefault(f.code, set()).update(f.fact_ids)
+        fired.setdefault(f.code, set()).update([fact_id for _, fact_id in f.evidence])
     cored = {f.area for f in findings if f.effect == "core"}
     tried, read = _plan(pack)
-    by_kind: dict[str, list[tuple[int, Fact, str, frozenset[str]]]] = {}
+    case = admission if admission is not None else CaseAdmission(pack, facts)
     unknown: dict[str, set[str]] = {}  # kind -> fields unknown in some fact of that kind
-    for index, fact in enumerate(facts):
-        kind = str(fact["kind"])
-        unk = _unknown_fields(read.get(kind), fact)
-        by_kind.setdefault(kind, []).append((index, fact, fact["id"], unk))
-        if unk:
-            unknown.setdefault(kind, set()).update(unk)
-    out: dict[Open, set[str]] = {}
-    # per pattern (equal patterns recur across rules): the facts it admits, each with the
-    # (fact id, field) pairs it needed opened, in fact order
-    admitted: dict[int, list[tuple[Any, list[Open]]]] = {}
-    for rule, needs, compiled_patterns in tried:
+    for kind, of_kind in case.by_kind.items():
+        table = read.get(kind)
+        if table is None:
+            continue
+        seen = table.union(of_kind, case.canonical)
+        if seen:
+            unknown[kind] = seen
+    out: defaultdict[Open, set[str]] = defaultdict(set)
+    for rule, needs, numbers in tried:
         if rule.effect != "core" and rule.area not in cored:
             continue
         # a rule can name a field only if some fact its patterns read leaves one unknown
         if not any(fields & unknown.get(kind, _NONE) for kind, fields in needs):
             continue
-        done = fired.get(rule.code, _NONE)
+        done = fired.get(rule.code)
         needed: list[Open] = []
-        possible = True
-        for kind, number, compiled_pattern in compiled_patterns:
-            entries = admitted.get(number)
-            if entries is None:
-                entries = admitted[number] = _admitted(compiled_pattern, by_kind.get(kind, ()))
-            if done:
-                entries = [e for e in entries if e[0] not in done]
-            if not entries:
-                possible = False
+        for number in numbers:
+            # the facts the pattern admits, and the (fact id, field) pairs they needed opened
+            ids, pairs = case.open(number)
+            if not ids:
                 break
-            for _, pairs in entries:
+            if not done:
                 needed += pairs
-        if possible and needed:
-            for key2 in needed:
-                out.setdefault(key2, set()).add(rule.code)
+                continue
+            if done.isdisjoint(ids):
+                needed += pairs
+                continue
+            entries = [e for e in case.open_by_fact(number) if e[0] not in done]
+            if not entries:
+                break
+            for _, mine in entries:
+                needed += mine
+        else:
+            code = rule.code
+            for key in needed:
+                out[key].add(code)
     return {key: tuple(sorted(codes)) for key, codes in sorted(out.items())}
 
 
 _NONE: frozenset[str] = frozenset()
-
-
-def _admitted(
-    pattern: _Compiled, facts: Iterable[tuple[int, Fact, Any, frozenset[str]]]
-) -> list[tuple[Any, list[Open]]]:
-    out = []
-    for _, fact, fact_id, unk in facts:
-        opened = _admits_fast(pattern, fact, unk)
-        if opened is not None:
-            sid = str(fact_id)
-            out.append((fact_id, [(sid, field) for field in opened]))
-    return out
 
 
 class _Unknowns(dict[tuple[Any, ...], frozenset[str]]):
@@ -161,6 +146,7 @@ class _Unknowns(dict[tuple[Any, ...], frozenset[str]]):
         super().__init__()
         self.fields = tuple(sorted(fields))
         self.key = self.fields + (("unknown_expectations",) if fields & _UNMET else ())
+        self.getter = operator.itemgetter(*self.key)
 
     def of(self, fact: Fact) -> frozenset[str]:
         values = tuple(map(fact.get, self.key))
@@ -176,77 +162,30 @@ class _Unknowns(dict[tuple[Any, ...], frozenset[str]]):
         except TypeError:  # an unhashable value
             return self.compute(fact)
 
+    def union(self, facts: Sequence[Fact], canonical: bool) -> set[str]:
+        """The fields unknown in some of `facts`; canonical facts (`CaseAdmission`) have
+        their keys taken and looked up in C."""
+        if not canonical:
+            return set().union(*map(self.of, facts))
+        try:
+            keys = list(map(self.getter, facts))
+            got: list[frozenset[str] | None] = list(map(self.get, keys))
+        except (KeyError, TypeError):  # a missing field, an unhashable value
+            return set().union(*map(self.of, facts))
+        if None in got:
+            for i, found in enumerate(got):
+                if found is None:
+                    got[i] = found = self.compute(facts[i])
+                    if len(self) < 4096:
+                        self[keys[i]] = found
+        return set().union(*got)  # type: ignore[arg-type]  # no None left
+
     def compute(self, fact: Fact) -> frozenset[str]:
         return frozenset([f for f in self.fields if f in fact and is_unknown(fact, f)])
 
 
-def _unknown_fields(table: _Unknowns | None, fact: Fact) -> frozenset[str]:
-    return _NONE if table is None else table.of(fact)
-
-
-_Test = Callable[[Any, Any], Any]
-_CCond = tuple[str, _Test, Any]
-_Compiled = tuple[tuple[_CCond, ...], tuple[tuple[_CCond, ...], ...]]
-_OPS: dict[str, _Test] = {
-    "eq": operator.eq,
-    "neq": operator.ne,
-    "in": lambda have, value: have in value,
-    "not_in": lambda have, value: have not in value,
-    "lt": operator.lt,
-    "lte": operator.le,
-    "gt": operator.gt,
-    "gte": operator.ge,
-}
-_FALSE: _Test = lambda have, value: False  # noqa: E731 - an unknown operator admits nothing
-
-
-def _cconds(conds: Iterable[Cond]) -> tuple[_CCond, ...]:
-    return tuple((field, _OPS.get(op, _FALSE), value) for field, op, value in conds)
-
-
-def _passes(conds: tuple[_CCond, ...], fact: Fact, unk: frozenset[str], opened: list[str]) -> bool:
-    """`_test` over `conds` in order, with the fact's unknown fields given."""
-    for field, test, value in conds:
-        if field in unk:
-            opened.append(field)
-            continue
-        if field not in fact:
-            return False
-        try:
-            if not test(fact[field], value):
-                return False
-        except TypeError:
-            return False
-    return True
-
-
-def _admits_fast(pattern: _Compiled, fact: Fact, unk: frozenset[str]) -> list[str] | None:
-    """`_admits` on a compiled pattern (same result, same order of fields)."""
-    conds, anys = pattern
-    opened: list[str] = []
-    if not _passes(conds, fact, unk, opened):
-        return None
-    if anys:
-        best: list[str] | None = None
-        for alternative in anys:
-            extra: list[str] = []
-            if _passes(alternative, fact, unk, extra) and (best is None or len(extra) < len(best)):
-                best = extra
-        if best is None:
-            return None
-        opened += best
-    return opened
-
-
 _Plan = tuple[
-    tuple[
-        tuple[
-            CompiledRule,
-            tuple[tuple[str, frozenset[str]], ...],
-            tuple[tuple[str, int, _Compiled], ...],
-        ],
-        ...,
-    ],
+    tuple[tuple[CompiledRule, tuple[tuple[str, frozenset[str]], ...], tuple[int, ...]], ...],
     dict[str, _Unknowns],
 ]
 
@@ -254,28 +193,21 @@ _Plan = tuple[
 @lru_cache(maxsize=64)
 def _plan(pack: CompiledPack) -> _Plan:
     """The rules `open_rules` tries, each with the fields its patterns test per fact kind and
-    its patterns compiled, and every such field by kind (computed once per compiled pack)."""
+    its patterns' numbers in `engine.admission`, and every such field by kind (computed once
+    per compiled pack)."""
     tried = []
     read: dict[str, set[str]] = {}
-    numbers: dict[Any, int] = {}  # equal patterns share a number, so a case tests them once
+    numbers = pack_admission(pack).numbers
     for rule in pack.rules:
         if rule.reads_derived or rule.effect == "against":
             continue
         needs = []
-        patterns = []
         for pattern in rule.patterns:
             fields = {c[0] for c in pattern.conds} | {c[0] for a in pattern.anys for c in a}
             needs.append((pattern.kind, frozenset(fields)))
             read.setdefault(pattern.kind, set()).update(fields)
-            compiled: _Compiled = (_cconds(pattern.conds), tuple(map(_cconds, pattern.anys)))
-            try:
-                number = numbers.setdefault(
-                    (pattern.kind, pattern.conds, pattern.anys), len(numbers)
-                )
-            except TypeError:  # an unhashable literal: never shared
-                number = numbers.setdefault(object(), len(numbers))
-            patterns.append((pattern.kind, number, compiled))
-        tried.append((rule, tuple(needs), tuple(patterns)))
+        mine = tuple(numbers[(rule.code, i)] for i in range(len(rule.patterns)))
+        tried.append((rule, tuple(needs), mine))
     return tuple(tried), {kind: _Unknowns(frozenset(fields)) for kind, fields in read.items()}
 
 

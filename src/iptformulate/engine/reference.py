@@ -14,6 +14,7 @@ from typing import Any
 
 from ..facts import Fact
 from ..rulepack.compile import CompiledPack, CompiledPattern, CompiledRule, Cond
+from .admission import CaseAdmission, pack_admission, strict_now
 from .base import Finding, derived_fact, finalise, make_finding
 
 Pred = Callable[[Fact], bool]
@@ -70,7 +71,8 @@ def _all(conds: Sequence[Cond]) -> Pred:
     return check
 
 
-def _pattern_pred(p: CompiledPattern) -> Pred:
+def pattern_pred(p: CompiledPattern) -> Pred:
+    """Whether a fact passes the pattern's own conditions (joins aside)."""
     base = _all(p.conds)
     if not p.anys:
         return base
@@ -87,7 +89,7 @@ class ReferenceEngine:
     def __init__(self, pack: CompiledPack) -> None:
         self.pack = pack
         self._rules = sorted(pack.rules, key=lambda r: (r.reads_derived, r.code))
-        self._preds = {r.code: [_pattern_pred(p) for p in r.patterns] for r in pack.rules}
+        self._preds = {r.code: [pattern_pred(p) for p in r.patterns] for r in pack.rules}
 
     def run(self, facts: Sequence[Fact]) -> list[Finding]:
         by_kind: dict[str, list[Fact]] = {}
@@ -111,28 +113,77 @@ class ReferenceEngine:
             [f for f in by_kind.get(p.kind, ()) if pred(f)]
             for p, pred in zip(rule.patterns, preds, strict=True)
         ]
-        if not all(admitted):
-            return
-        if len(admitted) == 1:
-            alias = rule.patterns[0].alias
-            yield from ({alias: fact} for fact in admitted[0])
-            return
-        lookups = [_lookup(p, facts) for p, facts in zip(rule.patterns, admitted, strict=True)]
+        return join(rule, admitted)
 
-        def extend(i: int, bound: dict[str, Fact]) -> Iterator[dict[str, Fact]]:
-            if i == len(rule.patterns):
-                yield dict(bound)
-                return
-            pattern = rule.patterns[i]
-            used = {id(f) for f in bound.values()}
-            for fact in lookups[i](bound):
-                if id(fact) in used:
-                    continue  # durable-rules default: one fact fills one pattern of a rule
-                bound[pattern.alias] = fact
-                yield from extend(i + 1, bound)
-                del bound[pattern.alias]
 
-        yield from extend(0, {})
+class MemoisedEngine(ReferenceEngine):
+    """The reference evaluator with memoised admission (`engine.admission`): each pattern's
+    admitted facts come from tables kept by the values of the fields it tests, computed once
+    per case for equal patterns across rules, and shared with the open-world pass when the
+    pipeline passes the case's `CaseAdmission`. Same findings as `ReferenceEngine`; it is the
+    engine that runs as "reference" and where durable-rules cannot be imported."""
+
+    def __init__(self, pack: CompiledPack) -> None:
+        super().__init__(pack)
+        admission = pack_admission(pack)
+        self._tables = admission.tables
+        self._plan = [
+            (
+                rule,
+                tuple(
+                    (p.kind == DERIVED, admission.numbers[(rule.code, i)])
+                    for i, p in enumerate(rule.patterns)
+                ),
+            )
+            for rule in self._rules
+        ]
+
+    def run(self, facts: Sequence[Fact], admission: CaseAdmission | None = None) -> list[Finding]:
+        """`admission` must be of `facts` (built from them, or passed on from this case)."""
+        case = admission if admission is not None else CaseAdmission(self.pack, facts)
+        derived = list(case.by_kind.get(DERIVED, ()))  # grows as rules derive candidates
+        tables = self._tables
+        findings: list[Finding] = []
+        for rule, numbers in self._plan:
+            admitted = [
+                strict_now(tables[number], derived) if reads else case.strict(number)
+                for reads, number in numbers
+            ]
+            for bound in join(rule, admitted):
+                ids = {alias: str(f["id"]) for alias, f in bound.items()}
+                findings.append(make_finding(rule, ids))
+                if rule.derive_area is not None:
+                    derived.append(derived_fact(rule, ids))
+        return finalise(findings)
+
+
+DERIVED = "candidate"  # the kind of the facts deriving rules assert (`base.derived_fact`)
+
+
+def join(rule: CompiledRule, admitted: list[list[Fact]]) -> Iterator[dict[str, Fact]]:
+    """The bindings of `rule`'s patterns, given the facts each admits on its own."""
+    if not all(admitted):
+        return
+    if len(admitted) == 1:
+        alias = rule.patterns[0].alias
+        yield from ({alias: fact} for fact in admitted[0])
+        return
+    lookups = [_lookup(p, facts) for p, facts in zip(rule.patterns, admitted, strict=True)]
+
+    def extend(i: int, bound: dict[str, Fact]) -> Iterator[dict[str, Fact]]:
+        if i == len(rule.patterns):
+            yield dict(bound)
+            return
+        pattern = rule.patterns[i]
+        used = {id(f) for f in bound.values()}
+        for fact in lookups[i](bound):
+            if id(fact) in used:
+                continue  # durable-rules default: one fact fills one pattern of a rule
+            bound[pattern.alias] = fact
+            yield from extend(i + 1, bound)
+            del bound[pattern.alias]
+
+    yield from extend(0, {})
 
 
 Lookup = Callable[[dict[str, Fact]], Sequence[Fact]]

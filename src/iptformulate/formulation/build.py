@@ -66,6 +66,8 @@ def build(
     areas: dict[AreaId, AreaResult] = {}
     evidence: dict[str, list[Bound]] = {}  # per area, the facts behind its core and support
     candidates: list[Candidate] = []
+    open_fields = open_fields or {}
+    open_codes = {code for found in open_fields.values() for code in found}
     for area in profile.areas:
         s = scores[area]
         positive = s.core + s.support
@@ -113,7 +115,7 @@ def build(
                 importance,
                 len(positive),
                 tuple(dict.fromkeys(asks)),
-                potential(s.score, area, open_fields or {}, rule_weights or {}, ctx),
+                potential(s.score, area, open_fields, rule_weights or {}, ctx, open_codes),
             )
         )
     choice = choose_focus(
@@ -150,7 +152,7 @@ def build(
             "plan": plan,
             "statement": statement,
             "warnings": case_warnings(ctx, fallback, engine) + override_warnings(override, areas),
-            "unknowns": unknowns(ctx, open_fields or {}),
+            "unknowns": unknowns(ctx, open_fields),
             "context": _context_items(case),
             "provenance": _provenance(pack, profile, engine, options),
             "override": override,

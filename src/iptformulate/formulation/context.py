@@ -60,6 +60,8 @@ class PreparedPack(NamedTuple):
     techniques: dict[str, PreparedTechnique]
     goal_names: dict[AreaId, frozenset[str]]  # per area, the values its goal templates name
     statement_names: frozenset[str]  # the values the statement templates name
+    onset_fields: tuple[str, ...]  # the fields `onset_link` reads, in its order
+    onset_ranks: dict[tuple[str, ...], int]  # `Context.linked` by those fields' values
 
 
 def _rule(rationale: str) -> tuple[Template, str | None]:
@@ -105,8 +107,9 @@ def prepared(pack: RulePack) -> PreparedPack:
     data = catalogue.statement(pack)
     statement = _names_in([*data.slots.values(), data.link_without_event])
     return PreparedPack(
-        policy, cat, catalogue.plans(pack), data, rules, onset, techniques, goals, statement
-    )
+        policy, cat, catalogue.plans(pack), data, rules, onset, techniques, goals, statement,
+        tuple(field for field, _ in onset), {},
+    )  # fmt: skip
 
 
 def _names_in(templates: Iterable[str]) -> frozenset[str]:
@@ -205,16 +208,33 @@ class Context:
     def link_rank(self, bounds: Sequence[Bound]) -> int:
         """How closely the facts of `bounds` tie their area to onset or maintenance: the
         highest rank the policy's `onset_link` gives any of them (0: not tied)."""
-        return max((self.linked(fact) for bound in bounds for fact in bound.values()), default=0)
+        known = self._linked
+        best = 0
+        for bound in bounds:
+            for fact in bound.values():
+                rank = known.get(str(fact["id"]))
+                if rank is None:
+                    rank = self.linked(fact)
+                if rank > best:
+                    best = rank
+        return best
 
     def linked(self, fact: Fact) -> int:
         """The rank with which the fact ties its area to onset or maintenance (F4); 0 if not."""
         fid = str(fact["id"])
         known = self._linked.get(fid)
         if known is None:
-            known = 0
-            for field, ranks in self.prepared.onset_link:
-                known = max(known, ranks.get(str(fact.get(field)), 0))
+            prepared = self.prepared
+            # the rank depends only on the fields' values as text, which recur across cases
+            key = tuple(map(str, map(fact.get, prepared.onset_fields)))
+            memo = prepared.onset_ranks
+            known = memo.get(key)
+            if known is None:
+                known = 0
+                for field, ranks in prepared.onset_link:
+                    known = max(known, ranks.get(str(fact.get(field)), 0))
+                if len(memo) < 4096:
+                    memo[key] = known
             self._linked[fid] = known
         return known
 
