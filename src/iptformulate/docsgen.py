@@ -193,6 +193,16 @@ _TIMELINE_ROWS: list[tuple[str, str]] = [
         '`interval: short`',
     ),
     (
+        '"the symptoms followed the kidnapping"; when it happened, or how long before she was '
+        'seen, is not given',
+        "`relation_to_onset: before_onset`, `interval: short`: \"followed\" ties it to the onset; "
+        "only the date is missing",
+    ),
+    (
+        '"the depression followed his dementia; the time between the two is not stated"',
+        "`relation_to_onset: before_onset` alone: the gap to the onset itself is unknown",
+    ),
+    (
         '"the divorce was some time before the depression" (the order only)',
         '`relation_to_onset: before_onset`',
     ),
@@ -228,6 +238,43 @@ _READING_ROWS: list[tuple[str, str]] = [
         '`network.longstanding_isolation: true`',
     ),
     (
+        '"an ongoing conflict with her mother", "relations are strained", "difficulties between '
+        'them" (no degree given)',
+        "`conflict: present`: a conflict described, its degree not (`low` is friction the text "
+        "plays down: \"occasional\", \"soon over\")",
+    ),
+    (
+        '"no conflict is reported" (nobody says either way)',
+        "leave `conflict` out; `conflict: none` only for \"they get on well\", \"no arguments\"",
+    ),
+    (
+        '"very supportive", "her rock", "the one she turns to"',
+        "`support: high` (plain \"supportive\", \"helps when asked\": `moderate`)",
+    ),
+    (
+        '"he resents his brothers"; whether he told them is not said',
+        "leave `resentment` out (the unmet expectation still goes in `expectations`)",
+    ),
+    (
+        "someone at work whose rank is not stated",
+        "`relationship: colleague`, with `contact` when the text says how often they meet",
+    ),
+    (
+        '"his friends drifted away", "contacts fell away in the lockdown"',
+        "on those people `change_at_onset: less_contact` or `lost_contact`; not "
+        "`withdrew_since_onset`, which is the client's own withdrawal",
+    ),
+    (
+        '"her parents quarrelled when she was a child" (background)',
+        "`notes`; an event only for what happened to the client (a `trauma`, a `death`) with "
+        "`relation_to_onset: before_onset`, `interval: long`",
+    ),
+    (
+        '"lifelong shyness, much worse since the panic two months ago"',
+        "the onset is the start of the worsening being treated (`onset_months_before_intake: 2`) "
+        "with `episode.longstanding_trait_recent_flare: true`",
+    ),
+    (
         '"they argue about it but keep trying to sort it out"',
         '`engagement: negotiating` (the dispute stage renegotiation)',
     ),
@@ -260,6 +307,10 @@ _READING_ROWS: list[tuple[str, str]] = [
     (
         '"elderly", "late-life depression", aged 65 or over',
         '`population: older_adult`',
+    ),
+    (
+        '"a woman", "a young man" with no age given',
+        "`population: adult` (an adolescent or an older adult is named as one)",
     ),
     (
         'weekly IPT together with an antidepressant',
@@ -317,7 +368,8 @@ The levels, with everyday anchors:
   main support.
 - `conflict`: `none` no disagreement; `low` occasional friction, soon over; `moderate` "we
   argue" about a recurring matter; `high` "constant rows", or a struggle that dominates the
-  relationship (open or not: see `conflict_style`).
+  relationship (open or not: see `conflict_style`); `present` when the notes describe a
+  conflict but not its degree (the rules then ask how strong it is).
 
 Frequencies (`contact`, `conflict_frequency`): `daily`; `weekly` ("several times a week" is
 weekly); `monthly`; `rarely` (a few times a year); `never`.

@@ -17,6 +17,7 @@ from typing import Any, get_args
 from .graph import RelationshipGraph
 from .model.case import Case, Person
 from .model.vocab import (
+    ConflictLevel,
     ConflictStyle,
     Frequency,
     GriefSign,
@@ -110,7 +111,7 @@ FACT_FIELDS: dict[str, dict[str, str]] = {
         "contact": "never | rarely | monthly | weekly | daily | unknown",
         "support": "none | low | moderate | high | unknown",
         "confidant": "yes | no | unknown",
-        "conflict": "none | low | moderate | high | unknown",
+        "conflict": "none | low | moderate | high | present (degree not described) | unknown",
         "conflict_rank": "0 none, 1 low, 2 moderate, 3 high; -1 unknown",
         "support_rank": "0 none, 1 low, 2 moderate, 3 high; -1 unknown",
         "contact_rank": "0 never, 1 rarely, 2 monthly, 3 weekly, 4 daily; -1 unknown",
@@ -204,6 +205,7 @@ FACT_FIELDS: dict[str, dict[str, str]] = {
         "supportive_ties": "people giving moderate or high support, or confidants",
         "confidants": "confidants",
         "conflictual_ties": "people with moderate or high conflict",
+        "ungraded_conflict_ties": "people with a conflict described but not graded (present)",
         "deceased": "deceased people",
         "deaths_near_onset": "deaths inside the onset window",
         "events": "life events recorded",
@@ -236,6 +238,8 @@ _FREQUENCIES = (
 
 
 _LEVEL_RANK: dict[object, int] = {None: -1, **{v: i for i, v in enumerate(_LEVELS)}}
+# "present": a conflict is described but not its degree, so the rank stays unknown
+_CONFLICT_RANK: dict[object, int] = {**_LEVEL_RANK, ConflictLevel.PRESENT: -1}
 _FREQUENCY_RANK: dict[object, int] = {None: -1, **{v: i for i, v in enumerate(_FREQUENCIES)}}
 _NO_GRIEF = dict.fromkeys(GRIEF_SIGNS, "no")
 _WORDS: dict[object, str] = {None: "unknown"}
@@ -381,6 +385,7 @@ def build_facts(graph: RelationshipGraph, params: FactParams | None = None) -> l
             "supportive_ties": metrics.supportive_ties,
             "confidants": metrics.confidants,
             "conflictual_ties": metrics.conflictual_ties,
+            "ungraded_conflict_ties": metrics.ungraded_conflict_ties,
             "deceased": metrics.deceased,
             "deaths_near_onset": metrics.deaths_near_onset,
             "events": len(case.events),
@@ -534,7 +539,7 @@ def _person_fact(
         "support": words.get(support) or str(support),
         "confidant": "unknown" if confidant is None else ("yes" if confidant else "no"),
         "conflict": words.get(conflict) or str(conflict),
-        "conflict_rank": _LEVEL_RANK[conflict],
+        "conflict_rank": _CONFLICT_RANK[conflict],
         "support_rank": _LEVEL_RANK[support],
         "contact_rank": _FREQUENCY_RANK[contact],
         "conflict_frequency": words.get(frequency) or str(frequency),

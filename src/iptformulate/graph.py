@@ -18,14 +18,14 @@ if TYPE_CHECKING:
     import networkx as nx
 
 from .model.case import Case, LifeEvent, Person
-from .model.vocab import ChangeAtOnset, Level, PersonStatus
+from .model.vocab import ChangeAtOnset, ConflictLevel, Level, PersonStatus
 
 CLIENT = "client"
 NodeKind = Literal["client", "person", "event", "role", "client_role"]
 EdgeKind = Literal["relationship", "involved_in", "left_role", "entered_role"]
 
 _SUPPORTIVE = {Level.MODERATE, Level.HIGH}
-_CONFLICTUAL = {Level.MODERATE, Level.HIGH}
+_CONFLICTUAL = {ConflictLevel.MODERATE, ConflictLevel.HIGH}
 _LOST = {ChangeAtOnset.ENDED, ChangeAtOnset.LOST_CONTACT}
 _GONE = {PersonStatus.DECEASED, PersonStatus.ESTRANGED, PersonStatus.RELATIONSHIP_ENDED}
 
@@ -53,6 +53,7 @@ class GraphMetrics:
     supportive_ties: int
     confidants: int
     conflictual_ties: int
+    ungraded_conflict_ties: int
     deceased: int
     deaths_near_onset: int
     events_near_onset: int
@@ -206,7 +207,7 @@ class RelationshipGraph:
     def metrics(self, *, before: int = 12, after: int = 3, close_ring: int = 2) -> GraphMetrics:
         """Derived measures; the onset window runs `before` months before to `after` after."""
         offsets = self.case.offsets()
-        now = then = close = supportive = confidants = conflictual = 0
+        now = then = close = supportive = confidants = conflictual = ungraded = 0
         deceased = deaths = lost = worsened = 0
         for person in self._sorted_people:
             f = vars(person)  # faster than attribute access on a pydantic model
@@ -233,6 +234,8 @@ class RelationshipGraph:
                 confidants += 1
             if f["conflict"] in _CONFLICTUAL:
                 conflictual += 1
+            elif f["conflict"] is ConflictLevel.PRESENT:
+                ungraded += 1
             if status is PersonStatus.DECEASED:
                 deceased += 1
                 if self._in_window(f["id"], before, after):
@@ -258,6 +261,7 @@ class RelationshipGraph:
             supportive_ties=supportive,
             confidants=confidants,
             conflictual_ties=conflictual,
+            ungraded_conflict_ties=ungraded,
             deceased=deceased,
             deaths_near_onset=deaths,
             events_near_onset=window,

@@ -22,6 +22,7 @@ __all__ = ["WhatIf"]
 
 UNSET = "(not recorded)"
 LEVELS = (UNSET, "none", "low", "moderate", "high")
+CONFLICTS = (*LEVELS, "present")  # present: a conflict described, its degree not
 RINGS: tuple[tuple[str, int | None], ...] = (
     ("not placed", None),
     ("1 (closest)", 1),
@@ -55,7 +56,7 @@ class WhatIf:
 
         people = [(p.name, p.id) for p in case.people]
         self.person = w.Dropdown(options=people, description="Person")
-        self.conflict = w.ToggleButtons(options=LEVELS, description="Conflict")
+        self.conflict = w.ToggleButtons(options=CONFLICTS, description="Conflict")
         self.support = w.ToggleButtons(options=LEVELS, description="Support")
         self.ring = w.Dropdown(options=RINGS, description="Ring")
         dated = [(e.description or str(e.type), e.id) for e in case.events]

@@ -28,6 +28,7 @@ from .vocab import (
     Chronicity,
     ClientRole,
     ConflictEnding,
+    ConflictLevel,
     ConflictStyle,
     Course,
     Diagnosis,
@@ -237,7 +238,11 @@ class Person(_Model):
     confidant: bool | None = None
     liked: list[Text] = Field(default_factory=list, max_length=50)
     disliked: list[Text] = Field(default_factory=list, max_length=50)
-    conflict: Level | None = None
+    conflict: ConflictLevel | None = Field(
+        default=None,
+        description="none, low, moderate, high; present when a conflict is described but its "
+        "degree is not.",
+    )
     conflict_frequency: Frequency | None = None
     conflict_ending: ConflictEnding | None = None
     conflict_style: ConflictStyle | None = Field(

@@ -98,6 +98,17 @@ class Level(Vocab):
     HIGH = "high"
 
 
+class ConflictLevel(Vocab):
+    """How much conflict there is: the four steps of `Level`, or `present` when a conflict is
+    described ("an ongoing conflict", "relations are strained") but its degree is not."""
+
+    NONE = "none"
+    LOW = "low"
+    MODERATE = "moderate"
+    HIGH = "high"
+    PRESENT = "present"
+
+
 class ConflictEnding(Vocab):
     """How conflicts with this person usually end."""
 

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from ..errors import CaseError
 from ..loading import parse_case
 from ..model.case import Case, Person
-from ..model.vocab import Frequency, Level, RelationshipType
+from ..model.vocab import ConflictLevel, Frequency, Level, RelationshipType
 from .export import Alter, Ego, Export
 from .mapping import FieldMapping, NCMapping
 
@@ -153,7 +153,7 @@ def _person(
     person["relationship"] = relationship or "other"
     for key, fm, vocab in (
         ("support", mapping.support, Level),
-        ("conflict", mapping.conflict, Level),
+        ("conflict", mapping.conflict, ConflictLevel),
         ("contact", mapping.contact, Frequency),
     ):
         if fm is not None:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from ..formulation.model import Formulation
 from ..model.case import Case, Person
-from ..model.vocab import Level, PersonStatus
+from ..model.vocab import ConflictLevel, Level, PersonStatus
 from ._common import (
     CLIENT,
     CONFIDANT,
@@ -45,7 +45,7 @@ __all__ = ["closeness_circle"]
 
 _CENTRE = 0.38  # radius of the client's disc
 _GAP = 270.0  # the angle kept free for the ring labels
-_CONFLICT_WIDTH = {Level.LOW: 1.0, Level.MODERATE: 2.2, Level.HIGH: 3.6}
+_CONFLICT_WIDTH = {ConflictLevel.LOW: 1.0, ConflictLevel.MODERATE: 2.2, ConflictLevel.HIGH: 3.6}
 _SUPPORT_WIDTH = {Level.MODERATE: 1.6, Level.HIGH: 3.0}
 _NAME_LIMITS = (22, 14, 9)
 
@@ -212,6 +212,8 @@ def _draw_ties(ax: Axes, person: Person, x: float, y: float) -> None:
     lines: list[tuple[str, float, str]] = []
     if person.conflict in _CONFLICT_WIDTH:
         lines.append((CONFLICT, _CONFLICT_WIDTH[person.conflict], "-"))
+    elif person.conflict is ConflictLevel.PRESENT:
+        lines.append((CONFLICT, _CONFLICT_WIDTH[ConflictLevel.MODERATE], "--"))
     if person.confidant:
         lines.append((CONFIDANT, 1.8, ":"))
     elif person.support in _SUPPORT_WIDTH:
@@ -286,9 +288,10 @@ def _legend(fig: Figure, evidence: bool) -> None:
         legend_dot(PERSON),
         legend_dot(DECEASED),
         legend_dot("white"),
-        Line2D([], [], color=CONFLICT, lw=_CONFLICT_WIDTH[Level.LOW]),
-        Line2D([], [], color=CONFLICT, lw=_CONFLICT_WIDTH[Level.MODERATE]),
-        Line2D([], [], color=CONFLICT, lw=_CONFLICT_WIDTH[Level.HIGH]),
+        Line2D([], [], color=CONFLICT, lw=_CONFLICT_WIDTH[ConflictLevel.LOW]),
+        Line2D([], [], color=CONFLICT, lw=_CONFLICT_WIDTH[ConflictLevel.MODERATE]),
+        Line2D([], [], color=CONFLICT, lw=_CONFLICT_WIDTH[ConflictLevel.HIGH]),
+        Line2D([], [], color=CONFLICT, lw=_CONFLICT_WIDTH[ConflictLevel.MODERATE], ls="--"),
         Line2D([], [], color=SUPPORT, lw=_SUPPORT_WIDTH[Level.MODERATE]),
         Line2D([], [], color=SUPPORT, lw=_SUPPORT_WIDTH[Level.HIGH]),
         Line2D([], [], color=CONFIDANT, lw=1.8, ls=":"),
@@ -301,6 +304,7 @@ def _legend(fig: Figure, evidence: bool) -> None:
         "conflict: low",
         "conflict: moderate",
         "conflict: high",
+        "conflict: degree not stated",
         "support: moderate",
         "support: high",
         "confidant",

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from ..graph import RelationshipGraph, role_node
 from ..model.case import Case, LifeEvent, Person
-from ..model.vocab import Level, PersonStatus
+from ..model.vocab import ConflictLevel, Level, PersonStatus
 from ._common import CLIENT as CLIENT_COLOUR
 from ._common import (
     CONFLICT,
@@ -49,6 +49,7 @@ CONFLICT_COLOURS = {
     Level.LOW: "#c9a227",
     Level.MODERATE: "#e67e22",
     Level.HIGH: CONFLICT,
+    ConflictLevel.PRESENT: "#8b4513",  # a conflict described, its degree not (brown)
 }
 SUPPORT_WIDTHS = {None: 0.8, Level.NONE: 0.8, Level.LOW: 1.6, Level.MODERATE: 2.6, Level.HIGH: 3.8}
 EVENT_COLOUR = "#e67e22"
@@ -340,6 +341,7 @@ def _legend(fig: Figure) -> None:
         Line2D([], [], color=CONFLICT_COLOURS[Level.LOW], lw=2),
         Line2D([], [], color=CONFLICT_COLOURS[Level.MODERATE], lw=2),
         Line2D([], [], color=CONFLICT_COLOURS[Level.HIGH], lw=2),
+        Line2D([], [], color=CONFLICT_COLOURS[ConflictLevel.PRESENT], lw=2),
         Line2D([], [], color="#555555", lw=SUPPORT_WIDTHS[Level.LOW]),
         Line2D([], [], color="#555555", lw=SUPPORT_WIDTHS[Level.HIGH]),
         Line2D([], [], color=DECEASED, lw=1.5, ls=":"),
@@ -360,6 +362,7 @@ def _legend(fig: Figure) -> None:
         "tie: low conflict",
         "tie: moderate conflict",
         "tie: high conflict",
+        "tie: conflict, degree not stated",
         "thin: little support",
         "thick: much support",
         "tie to someone who died",
