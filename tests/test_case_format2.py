@@ -288,6 +288,30 @@ def test_a_covert_dispute_is_seen() -> None:
     assert any(u.path == "people[mum].expectations.met" for u in formulate(unknown_met).unknowns)
 
 
+def test_a_conflict_described_without_its_degree_is_a_struggle_whose_degree_is_asked() -> None:
+    def mum(**fields: Any) -> Case:
+        return case(people=[{"id": "mum", "name": "Mum", "relationship": "parent", **fields}])
+
+    present = mum(conflict="present")
+    fact = facts(present)["person:mum"]
+    assert (fact["conflict"], fact["conflict_rank"]) == ("present", -1)  # degree unknown
+    f = formulate(present)
+    assert "DS023" in {x.code for x in f.areas["role_dispute"].findings_for}
+    assert f.areas["role_dispute"].present
+    # the degree is asked, not assumed: the rules that need a moderate conflict ask for it
+    assert any(u.path == "people[mum].conflict" for u in f.unknowns)
+    # unknown stays unknown, and a graded conflict is read by the graded rules only
+    assert "DS023" not in codes(mum())
+    assert "DS023" not in codes(mum(conflict="moderate"))
+    assert not formulate(mum(conflict="low")).areas["role_dispute"].present
+    # an ungraded conflict is counted apart from the graded ones in the summary
+    summary = facts(case(people=[
+        {"id": "mum", "name": "Mum", "relationship": "parent", "conflict": "present"},
+        {"id": "nb", "name": "Nb", "relationship": "neighbour", "ring": 4, "conflict": "high"},
+    ]))["summary"]  # fmt: skip
+    assert (summary["conflictual_ties"], summary["ungraded_conflict_ties"]) == (1, 1)
+
+
 # 5. places for what real inventories contain ----------------------------------------------
 
 
