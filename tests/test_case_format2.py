@@ -298,6 +298,8 @@ def test_a_conflict_described_without_its_degree_is_a_struggle_whose_degree_is_a
     f = formulate(present)
     assert "DS023" in {x.code for x in f.areas["role_dispute"].findings_for}
     assert f.areas["role_dispute"].present
+    # a conflict going on now maintains the episode (F4), whatever its degree
+    assert any("tied to the onset or the maintenance" in r for r in f.focus.reasons)
     # the degree is asked, not assumed: the rules that need a moderate conflict ask for it
     assert any(u.path == "people[mum].conflict" for u in f.unknowns)
     # unknown stays unknown, and a graded conflict is read by the graded rules only

@@ -240,8 +240,8 @@ _READING_ROWS: list[tuple[str, str]] = [
     (
         '"an ongoing conflict with her mother", "relations are strained", "difficulties between '
         'them" (no degree given)',
-        "`conflict: present`: a conflict described, its degree not (`low` is friction the text "
-        "plays down: \"occasional\", \"soon over\")",
+        "`conflict: present`: a conflict described, its degree not (\"friction\" on its own, "
+        "or friction the text plays down, \"occasional\", \"soon over\", is `low`)",
     ),
     (
         '"no conflict is reported" (nobody says either way)',
