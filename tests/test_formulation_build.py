@@ -359,3 +359,30 @@ def test_each_rejected_area_gets_the_first_key_that_separates_it(pack: RulePack)
     importance = policy.reasons["patient_importance"].format(area="Grief")
     assert reasons["role_dispute"] == f"Present, but ranked lower: {onset}"
     assert reasons["role_transition"] == f"Present, but ranked lower: {importance}"
+
+
+def test_areas_level_on_every_key_say_so_and_do_not_claim_stronger_evidence(
+    pack: RulePack,
+) -> None:
+    from iptformulate.formulation import catalogue
+
+    policy = catalogue.focus_policy(pack)
+    level = [
+        Candidate("role_dispute", "Role dispute", 0.5, True, 1, "unknown", 1, ()),
+        Candidate("role_transition", "Role transition", 0.5, True, 1, "unknown", 2, ()),
+    ]
+    choice = choose_focus(
+        policy, level, fmt="standard", max_foci=1, close_margin=0.1,
+        area_order={"role_dispute": 0, "role_transition": 1},
+    )  # fmt: skip
+    assert choice.primary == "role_dispute" and choice.close_call
+    text = " ".join(choice.reasons + [why for _, why in choice.rejected])
+    assert "strongest evidence" not in text
+    assert "level on every ranking key" in text and "ask the patient" in text
+    # one key apart (the score) and the score's own sentence is said
+    apart = [level[0]._replace(score=0.6), level[1]]
+    choice = choose_focus(
+        policy, apart, fmt="standard", max_foci=1, close_margin=0.01,
+        area_order={"role_dispute": 0, "role_transition": 1},
+    )  # fmt: skip
+    assert any("strongest evidence" in r for r in choice.reasons)

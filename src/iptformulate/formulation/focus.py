@@ -70,11 +70,12 @@ def _keys(
 def _deciding_key(
     policy: FocusPolicy, keys: Mapping[str, tuple[float, ...]], winner: Candidate, loser: Candidate
 ) -> str:
-    """The first ranking key that tells the two apart (`score` when none does)."""
+    """The first ranking key that tells the two apart; `level` when none does and the policy
+    has a sentence for it (the fixed order of the areas then decides), else `score`."""
     for name, one, two in zip(policy.order, keys[winner.area], keys[loser.area], strict=True):
         if one != two:
             return name
-    return "score"
+    return "level" if "level" in policy.reasons else "score"
 
 
 def _deciding_reason(
