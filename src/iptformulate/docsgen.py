@@ -219,10 +219,27 @@ _READING_ROWS: list[tuple[str, str]] = [
         '`ring: 2` ("closest", "could not do without": `ring: 1`), with `ring_estimated: true`',
     ),
     (
+        '"very supportive", "her rock", "the one she turns to"',
+        "`support: high` (plain \"supportive\", \"helps when asked\": `moderate`)",
+    ),
+    (
+        "someone at work whose rank is not stated",
+        "`relationship: colleague`, with `contact` when the text says how often they meet",
+    ),
+    (
+        '"no close friends, ever", "very few people in his life" for years',
+        '`network.longstanding_isolation: true`',
+    ),
+    (
         '"she stopped going to church", "sees friends less since she became depressed"',
         "on those people `change_at_onset: lost_contact` or `less_contact`, and "
         "`network.withdrew_since_onset: true`; not an event (events are changes in the "
         "client's life, not the depression's own withdrawal)",
+    ),
+    (
+        '"his friends drifted away", "contacts fell away in the lockdown"',
+        "on those people `change_at_onset: less_contact` or `lost_contact`; not "
+        "`withdrew_since_onset`, which is the client's own withdrawal",
     ),
     (
         'a stillbirth, or a baby who died after birth',
@@ -234,8 +251,14 @@ _READING_ROWS: list[tuple[str, str]] = [
         'the event with `subject: client` (or the person it happened to) and `role_effects`',
     ),
     (
-        '"no close friends, ever", "very few people in his life" for years',
-        '`network.longstanding_isolation: true`',
+        '"her parents quarrelled when she was a child" (background)',
+        "`notes`; an event only for what happened to the client (a `trauma`, a `death`) with "
+        "`relation_to_onset: before_onset`, `interval: long`",
+    ),
+    (
+        '"lifelong shyness, much worse since the panic two months ago"',
+        "the onset is the start of the worsening being treated (`onset_months_before_intake: 2`) "
+        "with `episode.longstanding_trait_recent_flare: true`",
     ),
     (
         '"an ongoing conflict with her mother", "relations are strained", "difficulties between '
@@ -246,33 +269,6 @@ _READING_ROWS: list[tuple[str, str]] = [
     (
         '"no conflict is reported" (nobody says either way)',
         "leave `conflict` out; `conflict: none` only for \"they get on well\", \"no arguments\"",
-    ),
-    (
-        '"very supportive", "her rock", "the one she turns to"',
-        "`support: high` (plain \"supportive\", \"helps when asked\": `moderate`)",
-    ),
-    (
-        '"he resents his brothers"; whether he told them is not said',
-        "leave `resentment` out (the unmet expectation still goes in `expectations`)",
-    ),
-    (
-        "someone at work whose rank is not stated",
-        "`relationship: colleague`, with `contact` when the text says how often they meet",
-    ),
-    (
-        '"his friends drifted away", "contacts fell away in the lockdown"',
-        "on those people `change_at_onset: less_contact` or `lost_contact`; not "
-        "`withdrew_since_onset`, which is the client's own withdrawal",
-    ),
-    (
-        '"her parents quarrelled when she was a child" (background)',
-        "`notes`; an event only for what happened to the client (a `trauma`, a `death`) with "
-        "`relation_to_onset: before_onset`, `interval: long`",
-    ),
-    (
-        '"lifelong shyness, much worse since the panic two months ago"',
-        "the onset is the start of the worsening being treated (`onset_months_before_intake: 2`) "
-        "with `episode.longstanding_trait_recent_flare: true`",
     ),
     (
         '"they argue about it but keep trying to sort it out"',
@@ -290,6 +286,10 @@ _READING_ROWS: list[tuple[str, str]] = [
     (
         '"resents them but says nothing"',
         '`resentment: unvoiced` (say `voiced` only when the text says she told them)',
+    ),
+    (
+        '"he resents his brothers"; whether he told them is not said',
+        "leave `resentment` out (the unmet expectation still goes in `expectations`)",
     ),
     (
         '"PTSD and major depression", treated with IPT for PTSD',
