@@ -20,6 +20,7 @@ from iptformulate.model.vocab import (
     ChangeAtOnset,
     Chronicity,
     ConflictEnding,
+    ConflictLevel,
     Diagnosis,
     DisputeEngagement,
     EventType,
@@ -146,7 +147,7 @@ def _person(
     _put(doc, "confidant", draw(_maybe(st.booleans())))
     _put(doc, "liked", draw(_maybe(st.lists(texts, max_size=3))))
     _put(doc, "disliked", draw(_maybe(st.lists(texts, max_size=3))))
-    _put(doc, "conflict", draw(_maybe(_enum(Level))))
+    _put(doc, "conflict", draw(_maybe(_enum(ConflictLevel))))
     _put(doc, "conflict_frequency", draw(_maybe(_enum(Frequency))))
     _put(doc, "conflict_ending", draw(_maybe(_enum(ConflictEnding))))
     expectation = st.fixed_dictionaries(
