@@ -211,6 +211,7 @@ def test_an_event_at_onset_counts_in_the_summary_too() -> None:
     ("when", "problem"),
     [
         ({"months_from_onset": -2, "interval": "short"}, "give one of them"),
+        ({"date": "2024-01-10", "interval": "short"}, "give one of them"),
         ({"months_before_intake": 3, "interval": "long"}, "give one of them"),
         ({"relation_to_onset": "at_onset", "interval": "long"}, "contradicts"),
     ],
@@ -218,9 +219,28 @@ def test_an_event_at_onset_counts_in_the_summary_too() -> None:
 def test_an_interval_beside_numbers_or_a_contradiction_is_refused(
     when: dict[str, Any], problem: str
 ) -> None:
+    onset = {"onset_date": "2024-03-01", "intake_date": "2024-06-01"}  # places date and months
     with pytest.raises(CaseError, match=problem) as info:
-        parse_case({"format_version": 2, "id": "c", "events": [{"id": "e", "type": "move"} | when]})
+        parse_case(
+            {"format_version": 2, "id": "c", "episode": onset,
+             "events": [{"id": "e", "type": "move"} | when]}
+        )  # fmt: skip
     assert info.value.path == "events[0].interval"
+
+
+def test_an_interval_beside_an_unplaced_date_or_intake_months_links_it_to_onset() -> None:
+    # "his wife died about a year before he was seen; the depression followed her death",
+    # with the onset not dated: the months say when, only the words say how near the onset
+    wife = {"id": "wife", "name": "Wife", "relationship": "partner", "ring": 1,
+            "status": "deceased", "change_at_onset": "ended"}  # fmt: skip
+    died = {"months_before_intake": 12, "relation_to_onset": "before_onset"}
+    near = case(people=[wife | {"died": died | {"interval": "short"}}])
+    assert near.offset("wife") is None and near.interval("wife") == "short"
+    assert facts(near)["person:wife"]["death_near_onset"] == "yes"
+    assert "GR001" in codes(near)
+    far = case(people=[wife | {"died": died}])
+    assert facts(far)["person:wife"]["death_near_onset"] == "unknown"
+    assert "GR001" not in codes(far)
 
 
 def test_timings_given_twice_must_agree() -> None:

@@ -203,6 +203,10 @@ _TIMELINE_ROWS: list[tuple[str, str]] = [
         "`relation_to_onset: before_onset` alone: the gap to the onset itself is unknown",
     ),
     (
+        '"his wife died a year before he was seen; the depression followed" (onset not dated)',
+        '`months_before_intake: 12`, `relation_to_onset: before_onset`, `interval: short`',
+    ),
+    (
         '"the divorce was some time before the depression" (the order only)',
         '`relation_to_onset: before_onset`',
     ),
@@ -396,8 +400,12 @@ years away; add `relation_to_onset` when the notes give the order. When the note
 event as what the episode followed ("followed", "after … she became depressed", "since"), they
 tie the onset to it: that is `short`. When they give only the order ("some time before", "at
 some point before"), or say the interval is not known, write `relation_to_onset` alone; an
-event the notes do not place at all gets no timing. A timing with a date or months needs no
-`interval`, and the two together are refused.
+event the notes do not place at all gets no timing. A timing placed in months from onset
+needs no `interval`, and the two together are refused; so is an `interval` beside a date or
+months before intake that the onset already places. While the onset is not dated, a date or
+months before intake say *when* but not how near the onset: then the words still count ("died
+a year before he was seen; the depression followed": `months_before_intake: 12`,
+`relation_to_onset: before_onset`, `interval: short`).
 
 The onset itself is `episode.onset_date`, or `episode.onset_months_before_intake` ("onset about
 three months ago": `3` with `onset_approximate: true`), or left out when unknown. The library
@@ -464,7 +472,8 @@ _RULES: tuple[str, ...] = (
     "**Timings disagree**: when an event or a death gives more than one of `date`, "
     "`months_from_onset` and `months_before_intake`, they must agree to within one month "
     "(reported at the second); `relation_to_onset` must match the months when both are "
-    "given; `interval` is refused beside a date or months, and `interval: long` beside "
+    "given; `interval` is refused beside `months_from_onset`, beside a date or "
+    "`months_before_intake` that the onset places, and as `long` beside "
     "`relation_to_onset: at_onset`; likewise `episode.onset_date` and "
     "`episode.onset_months_before_intake`.",
     "**Onset after intake**: `episode.onset_date` may not be after `episode.intake_date`.",

@@ -211,7 +211,8 @@ class When(_Model):
         default=None,
         description="How far from the onset, when the notes say it only in words: short "
         "('shortly before', 'soon after', 'recently', 'since the accident') or long ('years "
-        "before', 'in childhood'). Only when no date or number of months is given.",
+        "before', 'in childhood'). Never beside months_from_onset; beside a date or "
+        "months_before_intake only while the onset is not known against them.",
     )
     approximate: bool = False
 
@@ -522,7 +523,7 @@ class Case(_Model):
             if relation is not None:
                 relations[ref] = str(relation)
             if when.interval is not None:
-                intervals[ref] = _interval(where, when)
+                intervals[ref] = _interval(where, when, offset)
         self._offsets = offsets
         self._relations = relations
         self._intervals = intervals
@@ -578,14 +579,16 @@ def _relation(offset: int) -> TimingRelation:
     return TimingRelation.AT_ONSET if offset == 0 else TimingRelation.AFTER_ONSET
 
 
-def _interval(where: str, when: When) -> str:
-    """The interval said in words, refused where a number or a date already places the event."""
-    numbers = (when.date, when.months_from_onset, when.months_before_intake)
-    if any(n is not None for n in numbers):
+def _interval(where: str, when: When, offset: int | None) -> str:
+    """The interval said in words. Beside months from onset it says the same thing twice, and
+    beside a date or months before intake that the onset already places it is refused too; a
+    date or months before intake with the onset not placed against them ("died a year before
+    she was seen; the depression followed it") leaves the interval the only link to onset."""
+    if when.months_from_onset is not None or offset is not None:
         raise FieldProblem(
             f"{where}.interval",
-            "interval is for a timing given only in words; the date or months given already "
-            "place it: give one of them",
+            "interval is for a timing given only in words; the months from onset, or the date "
+            "or months before intake with the onset, already place it: give one of them",
         )
     if when.interval is TimingInterval.LONG and when.relation_to_onset is TimingRelation.AT_ONSET:
         raise FieldProblem(
