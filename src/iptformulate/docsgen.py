@@ -177,8 +177,12 @@ _TIMELINE_ROWS: list[tuple[str, str]] = [
         '`months_before_intake: 6`',
     ),
     (
-        '"around the time it started"',
+        '"around the time it started", "the onset came in the context of the pregnancy"',
         '`relation_to_onset: at_onset`',
+    ),
+    (
+        '"the depression is linked in time to the cancer" (the order not said)',
+        '`interval: short`',
     ),
     (
         '"the depression followed the divorce", "after the stillbirth she became depressed"',
@@ -271,8 +275,14 @@ _READING_ROWS: list[tuple[str, str]] = [
         "or friction the text plays down, \"occasional\", \"soon over\", is `low`)",
     ),
     (
-        '"no conflict is reported" (nobody says either way)',
-        "leave `conflict` out; `conflict: none` only for \"they get on well\", \"no arguments\"",
+        '"they argue", "arguments with her mother" (how often not said)',
+        "`conflict: moderate` (the \"we argue\" anchor); `present` is for a conflict named "
+        "without saying they argue",
+    ),
+    (
+        '"no conflict is reported", "prior episodes: none reported" (nobody says either way)',
+        "leave the field out; `conflict: none` only for \"they get on well\", \"no arguments\", "
+        "`prior_episodes: 0` only for \"a first episode\"",
     ),
     (
         '"they argue about it but keep trying to sort it out"',
