@@ -334,6 +334,21 @@ def test_a_conflict_described_without_its_degree_is_a_struggle_whose_degree_is_a
     assert (summary["conflictual_ties"], summary["ungraded_conflict_ties"]) == (1, 1)
 
 
+def test_no_one_to_talk_to_is_recorded_for_the_whole_network() -> None:
+    mum = {"id": "mum", "name": "Mum", "relationship": "parent", "ring": 2}
+    alone = case(network={"has_confidant": False}, people=[mum])
+    summary = facts(alone)["summary"]
+    assert (summary["confidants"], summary["confidant_unknown"]) == (0, 0)
+    assert "DF004" in codes(alone)
+    assert "DF004" not in codes(case(people=[mum]))  # not recorded: asked, not assumed
+    someone = facts(case(network={"has_confidant": True}, people=[mum]))["summary"]
+    assert (someone["confidants"], someone["confidant_unknown"]) == (1, 0)
+    with pytest.raises(CaseError, match="has_confidant") as info:
+        parse_case({"format_version": 2, "id": "c", "network": {"has_confidant": False},
+                    "people": [mum | {"confidant": True}]})  # fmt: skip
+    assert info.value.path == "network.has_confidant"
+
+
 # 5. places for what real inventories contain ----------------------------------------------
 
 

@@ -235,6 +235,10 @@ _READING_ROWS: list[tuple[str, str]] = [
         "`relationship: colleague`, with `contact` when the text says how often they meet",
     ),
     (
+        '"she says she has no one to talk to"',
+        "`network.has_confidant: false` (and `confidant: true` on a person who is one)",
+    ),
+    (
         '"no close friends, ever", "very few people in his life" for years',
         '`network.longstanding_isolation: true`',
     ),

@@ -217,7 +217,7 @@ FACT_FIELDS: dict[str, dict[str, str]] = {
         "disputes_engaged": "people with a recorded dispute engagement",
         "unplaced": "people with no closeness ring (close_ties may be undercounted)",
         "confidant_unknown": "people for whom confiding is not recorded (confidants may be "
-        "undercounted)",
+        "undercounted); 0 when network.has_confidant is recorded",
         "undated_events": "events whose distance from onset is unknown (events_near_onset may "
         "be undercounted)",
         "undated_deaths": "deaths whose distance from onset is unknown (deaths_near_onset may "
@@ -383,7 +383,8 @@ def build_facts(graph: RelationshipGraph, params: FactParams | None = None) -> l
             "network_shrank": tri(metrics.network_size_now < metrics.network_size_before_onset),
             "close_ties": metrics.close_ties,
             "supportive_ties": metrics.supportive_ties,
-            "confidants": metrics.confidants,
+            # "she has someone to talk to", with nobody named as the confidant, is one
+            "confidants": metrics.confidants or int(bool(case.network.has_confidant)),
             "conflictual_ties": metrics.conflictual_ties,
             "ungraded_conflict_ties": metrics.ungraded_conflict_ties,
             "deceased": metrics.deceased,
@@ -396,7 +397,10 @@ def build_facts(graph: RelationshipGraph, params: FactParams | None = None) -> l
             "unmet_expectation_ties": unmet_ties,
             "disputes_engaged": engaged,
             "unplaced": sum(p.ring is None for p in case.people),
-            "confidant_unknown": sum(p.confidant is None for p in case.people),
+            # "no one to talk to" settles everyone's confiding at once
+            "confidant_unknown": 0
+            if case.network.has_confidant is not None
+            else sum(p.confidant is None for p in case.people),
             "undated_events": undated,
             "undated_deaths": undated_deaths,
         }

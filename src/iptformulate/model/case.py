@@ -348,6 +348,11 @@ class Network(_Model):
     withdrew_since_onset: bool | None = Field(
         default=None, description="The client pulled away from people after the episode began."
     )
+    has_confidant: bool | None = Field(
+        default=None,
+        description="Whether the client has anyone at all to confide in; false for 'she says "
+        "she has no one to talk to' (a person's own `confidant` says who).",
+    )
     assertiveness: Level3 | None = None
     social_skills_concerns: bool | None = None
     attachment_notes: Text | None = None
@@ -490,6 +495,12 @@ class Case(_Model):
             i = next(i for i, p in enumerate(people) if p.id == "client")
             raise FieldProblem(
                 f"people[{i}].id", "the id 'client' is reserved for the client; choose another"
+            )
+        if self.network.has_confidant is False and any(p.confidant for p in people):
+            i = next(i for i, p in enumerate(people) if p.confidant)
+            raise FieldProblem(
+                "network.has_confidant",
+                f"has_confidant is false but people[{i}] is a confidant; give one of them",
             )
         for i, event in enumerate(events):
             subject = event.subject
