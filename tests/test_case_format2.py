@@ -341,6 +341,8 @@ def test_no_one_to_talk_to_is_recorded_for_the_whole_network() -> None:
     assert (summary["confidants"], summary["confidant_unknown"]) == (0, 0)
     assert "DF004" in codes(alone)
     assert "DF004" not in codes(case(people=[mum]))  # not recorded: asked, not assumed
+    assert "people[mum].confidant" not in unknown_fields(alone)
+    assert "people[mum].confidant" in unknown_fields(case(people=[mum]))
     someone = facts(case(network={"has_confidant": True}, people=[mum]))["summary"]
     assert (someone["confidants"], someone["confidant_unknown"]) == (1, 0)
     with pytest.raises(CaseError, match="has_confidant") as info:

@@ -39,8 +39,13 @@ def unknown_fields(case: Case) -> list[str]:
     """Paths of the structured fields left unknown, in the order of the format
     (people and events named by id): `population`, `people[mother].support`, ..."""
     out = _unknown(case, "")
+    settled = case.network.has_confidant is False  # "no one to talk to": nobody confides
     for person in case.people:
-        out += _unknown(person, f"people[{person.id}].")
+        out += [
+            path
+            for path in _unknown(person, f"people[{person.id}].")
+            if not (settled and path.endswith(".confidant"))
+        ]
         if person.died is not None and _untimed(person.died):
             out.append(f"people[{person.id}].died.timing")
         out += [
