@@ -263,6 +263,16 @@ _READING_ROWS: list[tuple[str, str]] = [
         'the event with `subject: client` (or the person it happened to) and `role_effects`',
     ),
     (
+        '"she is still caring for him", "still adjusting to the move", "getting ready to run '
+        'the new branch"',
+        "`ongoing: true` on the event: the change is still unfolding when she is seen",
+    ),
+    (
+        'a change under way: "she is looking for a new job", "they are preparing to emigrate"',
+        "an event with `ongoing: true` and the `role_change` it is heading for (`old`, `new`); "
+        "its `type` is what it will be (`new_job`, `migration`) only once it has happened",
+    ),
+    (
         '"her parents quarrelled when she was a child" (background)',
         "`notes`; an event only for what happened to the client (a `trauma`, a `death`) with "
         "`relation_to_onset: before_onset`, `interval: long`",
