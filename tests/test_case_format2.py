@@ -358,11 +358,16 @@ def test_risk_items_and_a_missing_screen_are_warned_about() -> None:
     kinds = [w.text for w in formulate(case()).warnings if w.kind == "risk"]
     assert any("No risk screen" in w for w in kinds)
     risky = case(risk={"past_self_harm": True, "plan": True, "access_to_means": True,
-                       "nondisclosure_concern": True})  # fmt: skip
+                       "nondisclosure_concern": True, "past_suicidal_crisis": True})  # fmt: skip
     texts = " ".join(w.text for w in formulate(risky).warnings if w.kind == "risk")
-    for words in ("Past self-harm", "suicide plan", "means", "not being disclosed"):
+    for words in ("Past self-harm", "suicide plan", "means", "not being disclosed",
+                  "past suicidal crisis"):  # fmt: skip
         assert words in texts
     assert "No risk screen" not in texts
+    # a history recorded does not stand in for asking about ideation now
+    assert "Current suicidal ideation is not recorded" in texts
+    asked = case(risk={"past_suicidal_crisis": True, "suicidal_ideation": "none"})
+    assert not any("not recorded" in w.text for w in formulate(asked).warnings if w.kind == "risk")
 
 
 def test_report_only_fields_reach_the_report_and_grief_signs_reach_the_rules() -> None:

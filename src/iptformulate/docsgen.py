@@ -325,6 +325,10 @@ _READING_ROWS: list[tuple[str, str]] = [
         "the IPT treats",
     ),
     (
+        '"one admission for suicidal thoughts", "a suicidal crisis led to an emergency visit"',
+        "`risk.past_suicidal_crisis: true` (`past_self_harm` is for self-harm or attempts)",
+    ),
+    (
         '"depressed" with no diagnosis named',
         'leave `diagnosis` out',
     ),

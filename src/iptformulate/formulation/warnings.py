@@ -30,6 +30,8 @@ _PSYCHOSIS = _warning("risk", "Psychotic symptoms are recorded: IPT alone may no
 _SUBSTANCE = _warning("risk", "Substance misuse is recorded: assess it before starting IPT.")
 _NO_RISK_SCREEN = _warning("risk", "No risk screen is recorded (suicidal ideation, past "
                            "self-harm, plan, means): screen before IPT starts.")  # fmt: skip
+_NO_CURRENT_IDEATION = _warning("risk", "Current suicidal ideation is not recorded (other risk "
+                                "items are): ask about it before IPT starts.")  # fmt: skip
 _NO_PEOPLE = _warning("missing_data", "No people are recorded: the inventory is empty, so no "
                       "area can be judged.")  # fmt: skip
 _NO_ISOLATION = _warning("missing_data", "Whether the client was isolated before the episode "
@@ -51,8 +53,12 @@ def case_warnings(ctx: Context, fallback: bool, engine: str) -> list[Warning_]:
         )
     if not risk.screened():
         out.append(_NO_RISK_SCREEN)
+    elif risk.suicidal_ideation is None:
+        out.append(_NO_CURRENT_IDEATION)
     for flag, text in (
         (risk.past_self_harm, "Past self-harm is recorded"),
+        (risk.past_suicidal_crisis, "A past suicidal crisis (admission or emergency visit) is "
+         "recorded"),
         (risk.plan, "A current suicide plan is recorded"),
         (risk.access_to_means, "Access to means is recorded"),
         (risk.nondisclosure_concern, "The clinician suspects risk is not being disclosed"),

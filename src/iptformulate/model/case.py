@@ -371,6 +371,11 @@ class RiskScreen(_Model):
 
     suicidal_ideation: Literal["none", "passive", "active"] | None = None
     past_self_harm: bool | None = None
+    past_suicidal_crisis: bool | None = Field(
+        default=None,
+        description="A past suicidal crisis without self-harm: an admission or emergency visit "
+        "for suicidal thoughts.",
+    )
     plan: bool | None = Field(default=None, description="A current plan to end their life.")
     access_to_means: bool | None = None
     nondisclosure_concern: bool | None = Field(
