@@ -23,6 +23,8 @@ ARTIFACTS = {
     "an unfilled slot": re.compile(r"\{[a-z_.|]+\}"),
     "space before a comma": re.compile(r" ,"),
     "empty brackets": re.compile(r"\(\s*\)"),
+    # a value in brackets set inside the template's own: nested brackets are square
+    "round brackets inside round brackets": re.compile(r"\([^()\n]*\([^()\n]*\)[^()\n]*\)"),
 }
 CASES = [examples.load(name) for name in examples.names()]
 CASES += [load_case(p) for p in sorted((Path(__file__).parent / "casebook").glob("cb*.yaml"))]

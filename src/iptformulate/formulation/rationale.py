@@ -87,7 +87,8 @@ class Names:
         if kind == "event":
             return self.event(str(fact["ref"]))
         if kind == "involvement":
-            return f"{self.event(str(fact['event_ref']))} ({self.person(str(fact['person_ref']))})"
+            person = _nested(self.person(str(fact["person_ref"])))
+            return f"{self.event(str(fact['event_ref']))} ({person})"
         if kind == "client":
             return "the client"
         if kind == "summary":
@@ -148,7 +149,8 @@ class Template(NamedTuple):
     it and the text after it."""
 
     head: str
-    slots: tuple[tuple[str, str, int, str, str], ...]  # alias, field, mode, as written, tail
+    # alias, field, mode, as written, tail, whether the slot sits inside the template's brackets
+    slots: tuple[tuple[str, str, int, str, str, bool], ...]
     capitalize: bool  # whether the text starts with a slot (else `head` starts in upper case)
 
 
@@ -168,24 +170,40 @@ def compile_template(template: str) -> Template:
         body, _, filt = match.group(1).partition("|")
         alias, _, field = body.partition(".")
         mode = _DISPLAY if not field or filt == "name" else _MONTHS if filt == "months" else _WORDS
-        slots.append((alias, field, mode, match.group(0), template[match.end() : end]))
+        inside = _bracketed(template[: match.start()])
+        slots.append((alias, field, mode, match.group(0), template[match.end() : end], inside))
     head = template[: matches[0].start()] if matches else template
     return Template(head, tuple(slots), starts_with_slot)
+
+
+_SQUARE = str.maketrans("()", "[]")
+
+
+def _bracketed(text: str) -> bool:
+    """Whether the end of `text` lies inside an open round bracket."""
+    return text.count("(") > text.count(")")
+
+
+def _nested(value: str) -> str:
+    """A value set inside brackets: its own round brackets become square ones, as nested
+    brackets are written ("the old role (provider [manual labourer] → injured worker)")."""
+    return value.translate(_SQUARE) if "(" in value else value
 
 
 def fill(template: Template, bound: Mapping[str, Fact], names: Names) -> str:
     """Fill a compiled template; a slot naming an alias not bound stays as written."""
     pieces = [template.head]
-    for alias, field, mode, written, tail in template.slots:
+    for alias, field, mode, written, tail, inside in template.slots:
         fact = bound.get(alias)
         if fact is None:
-            pieces.append(written)
+            value = written
         elif mode == _DISPLAY:
-            pieces.append(names.display(fact))
+            value = names.display(fact)
         elif mode == _MONTHS:
-            pieces.append(when_text(fact, field))
+            value = when_text(fact, field)
         else:
-            pieces.append(words(fact.get(field, "")))
+            value = words(fact.get(field, ""))
+        pieces.append(_nested(value) if inside else value)
         pieces.append(tail)
     text = "".join(pieces)
     return text[:1].upper() + text[1:] if template.capitalize else text
@@ -210,30 +228,45 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 @lru_cache(maxsize=1024)
 def field_names(template: str) -> tuple[str, ...]:
     """The names of a template's `{name}` slots."""
-    return tuple(dict.fromkeys(name for _, name in _pieces(template) if name is not None))
+    return tuple(
+        dict.fromkeys(name.lstrip("(") for _, name in _pieces(template) if name is not None)
+    )
 
 
 @lru_cache(maxsize=1024)
 def _pieces(template: str) -> tuple[tuple[str, str | None], ...]:
     """The template as (literal text, slot name or None) pairs; a slot that is not a plain
-    name stays literal text."""
+    name stays literal text. A slot inside the template's brackets is named with a leading
+    "(" (never part of a name), so its value's own brackets can be squared."""
     out: list[tuple[str, str | None]] = []
     last = 0
     for match in _SLOT.finditer(template):
         if _NAME.fullmatch(match.group(1)):
-            out.append((template[last : match.start()], match.group(1)))
+            inside = _bracketed(template[: match.start()])
+            out.append((template[last : match.start()], ("(" if inside else "") + match.group(1)))
             last = match.end()
     out.append((template[last:], None))
     return tuple(out)
 
 
+def _value(values: Mapping[str, str], name: str, *, strict: bool) -> str:
+    if name[0] == "(":
+        value = values[name[1:]] if strict else values.get(name[1:], "")
+        return _nested(value)
+    return values[name] if strict else values.get(name, "")
+
+
 def fill_fields(template: str, values: Mapping[str, str]) -> str:
     """The template with each `{name}` slot replaced by `values[name]` (empty if missing)."""
     return "".join(
-        text + (values.get(name, "") if name else "") for text, name in _pieces(template)
+        text + (_value(values, name, strict=False) if name else "")
+        for text, name in _pieces(template)
     )
 
 
 def format_fields(template: str, values: Mapping[str, str]) -> str:
     """`fill_fields`, where every slot must have a value (KeyError otherwise)."""
-    return "".join(text + (values[name] if name else "") for text, name in _pieces(template))
+    return "".join(
+        text + (_value(values, name, strict=True) if name else "")
+        for text, name in _pieces(template)
+    )
