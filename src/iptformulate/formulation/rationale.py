@@ -228,45 +228,39 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 @lru_cache(maxsize=1024)
 def field_names(template: str) -> tuple[str, ...]:
     """The names of a template's `{name}` slots."""
-    return tuple(
-        dict.fromkeys(name.lstrip("(") for _, name in _pieces(template) if name is not None)
-    )
+    return tuple(dict.fromkeys(name for _, name, _ in _pieces(template) if name is not None))
 
 
 @lru_cache(maxsize=1024)
-def _pieces(template: str) -> tuple[tuple[str, str | None], ...]:
-    """The template as (literal text, slot name or None) pairs; a slot that is not a plain
-    name stays literal text. A slot inside the template's brackets is named with a leading
-    "(" (never part of a name), so its value's own brackets can be squared."""
-    out: list[tuple[str, str | None]] = []
+def _pieces(template: str) -> tuple[tuple[str, str | None, bool], ...]:
+    """The template as (literal text, slot name or None, whether the slot sits inside the
+    template's brackets) triples; a slot that is not a plain name stays literal text."""
+    out: list[tuple[str, str | None, bool]] = []
     last = 0
     for match in _SLOT.finditer(template):
         if _NAME.fullmatch(match.group(1)):
             inside = _bracketed(template[: match.start()])
-            out.append((template[last : match.start()], ("(" if inside else "") + match.group(1)))
+            out.append((template[last : match.start()], match.group(1), inside))
             last = match.end()
-    out.append((template[last:], None))
+    out.append((template[last:], None, False))
     return tuple(out)
-
-
-def _value(values: Mapping[str, str], name: str, *, strict: bool) -> str:
-    if name[0] == "(":
-        value = values[name[1:]] if strict else values.get(name[1:], "")
-        return _nested(value)
-    return values[name] if strict else values.get(name, "")
 
 
 def fill_fields(template: str, values: Mapping[str, str]) -> str:
     """The template with each `{name}` slot replaced by `values[name]` (empty if missing)."""
-    return "".join(
-        text + (_value(values, name, strict=False) if name else "")
-        for text, name in _pieces(template)
-    )
+    return _fill_pieces(template, values, strict=False)
 
 
 def format_fields(template: str, values: Mapping[str, str]) -> str:
     """`fill_fields`, where every slot must have a value (KeyError otherwise)."""
-    return "".join(
-        text + (_value(values, name, strict=True) if name else "")
-        for text, name in _pieces(template)
-    )
+    return _fill_pieces(template, values, strict=True)
+
+
+def _fill_pieces(template: str, values: Mapping[str, str], *, strict: bool) -> str:
+    out: list[str] = []
+    for text, name, inside in _pieces(template):
+        out.append(text)
+        if name is not None:
+            value = values[name] if strict else values.get(name, "")
+            out.append(_nested(value) if inside else value)
+    return "".join(out)
