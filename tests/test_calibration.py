@@ -313,3 +313,31 @@ def test_grief_reactions_still_going_on_tie_grief_to_the_maintenance_of_the_epis
     assert f.areas["grief"].present and f.areas["grief"].linked_to_onset
     calm = dict(undated, grief_signs=["continuing_bonds"])
     assert not formulate(case(people=[calm])).areas["grief"].present
+
+
+def test_a_friend_on_ring_3_who_died_near_onset_with_complicated_grief_is_grief() -> None:
+    """Issue item 5: a close friend on ring 3 whose death came with complicated-grief markers
+    is not ignored; without the markers, an outer-ring death stays unproven (GR020)."""
+    friend = {"id": "jo", "name": "Jo", "relationship": "friend", "ring": 3,
+              "status": "deceased", "died": {"months_from_onset": -1}}  # fmt: skip
+    plain = formulate(case(people=[friend]))
+    assert not plain.areas["grief"].present
+    for sign in ("excessive_guilt", "suicidal_ideation_since_death", "grief_not_easing"):
+        f = formulate(case(people=[friend | {"grief_signs": [sign]}]))
+        assert f.areas["grief"].present, sign
+        assert str(f.focus.primary) == "grief"
+        assert [s.ref for s in f.areas["grief"].sources] == ["jo"]
+    # an acquaintance on ring 4 is asked about, not taken as grief
+    acquaintance = friend | {"ring": 4, "grief_signs": ["excessive_guilt"]}
+    assert not formulate(case(people=[acquaintance])).areas["grief"].present
+
+
+def test_grief_that_has_not_eased_keeps_an_earlier_death_active() -> None:
+    """Ordinary grief eases over a few months (reference §3.1); grief that has not eased is a
+    reaction that keeps an earlier death maintaining the episode (GR003) and reads as chronic."""
+    earlier = {"id": "mum", "name": "Mum", "relationship": "parent", "ring": 1,
+               "status": "deceased", "died": {"months_from_onset": -30}}  # fmt: skip
+    assert not formulate(case(people=[earlier])).areas["grief"].present
+    f = formulate(case(people=[earlier | {"grief_signs": ["grief_not_easing"]}]))
+    assert f.areas["grief"].present and f.areas["grief"].linked_to_onset
+    assert f.areas["grief"].subtype == "chronic"

@@ -227,6 +227,12 @@ _READING_ROWS: list[tuple[str, str]] = [
         '`ring: 2` ("closest", "could not do without": `ring: 1`), with `ring_estimated: true`',
     ),
     (
+        '"the relationship that matters most to him now", "the most important person in her '
+        'life"',
+        "`ring: 1` with `ring_estimated: true`: the circle places people by how much they "
+        "matter",
+    ),
+    (
         '"very supportive", "her rock", "the one she turns to"',
         "`support: high` (plain \"supportive\", \"helps when asked\": `moderate`)",
     ),
@@ -252,6 +258,16 @@ _READING_ROWS: list[tuple[str, str]] = [
         '"his friends drifted away", "contacts fell away in the lockdown"',
         "on those people `change_at_onset: less_contact` or `lost_contact`; not "
         "`withdrew_since_onset`, which is the client's own withdrawal",
+    ),
+    (
+        '"her grief has not eased", "still grieving as if it were yesterday", "unresolved '
+        'bereavement"',
+        "`grief_signs: [grief_not_easing]` on the person who died (ordinary grief eases over a "
+        "few months)",
+    ),
+    (
+        '"blames herself for his death"; "cannot visit the grave or talk about her"',
+        "`grief_signs: [excessive_guilt]`; `grief_signs: [avoids_reminders]`",
     ),
     (
         'a stillbirth, or a baby who died after birth',

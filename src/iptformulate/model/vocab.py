@@ -303,6 +303,7 @@ GriefSign = Literal[
     "anger_at_living",
     "continuing_bonds",
     "suicidal_ideation_since_death",
+    "grief_not_easing",
 ]
 """Observed grief reactions (reference §3.1), recorded per deceased person."""
 
