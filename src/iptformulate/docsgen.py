@@ -270,6 +270,14 @@ _READING_ROWS: list[tuple[str, str]] = [
         "`grief_signs: [excessive_guilt]`; `grief_signs: [avoids_reminders]`",
     ),
     (
+        'a change of circumstances cut the client off from their usual social life ("the '
+        'lockdown ended his daily contacts", "since the move she sees no one")',
+        "an event of the client's own (`subject: client`, its `type`, or `other`) with "
+        "`role_effects: [{role: community_member, change: changed}]` (`ended` when that life "
+        "stopped altogether), besides `change_at_onset` on the people; not when the contacts "
+        "fell away through the depression's own withdrawal or with a death alone",
+    ),
+    (
         'a stillbirth, or a baby who died after birth',
         "a person (`relationship: child`, `status: deceased`, `died`) and a `death` event; "
         "`miscarriage` is an early pregnancy loss",
