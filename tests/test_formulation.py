@@ -314,3 +314,29 @@ def test_public_surface_is_small_and_documented() -> None:
         if callable(obj) and not name.startswith("_"):
             assert obj.__doc__, name
     assert re.match(r"^\d+\.\d+\.\d+", iptformulate.__version__)
+
+
+def test_unknowns_list_the_weightiest_question_first() -> None:
+    """When a partner's death is not dated, its timing could make grief present (GR001, GR002)
+    and comes before a question about long-standing isolation (DF001 alone) or the rings of
+    people a weaker rule reads, whatever the alphabetical order of the paths."""
+    case = Case.model_validate(
+        {
+            "format_version": 2,
+            "id": "w",
+            "people": [
+                {"id": "zed", "name": "Wife", "relationship": "partner", "status": "deceased"},
+                {
+                    "id": "amy",
+                    "name": "Friend",
+                    "relationship": "friend",
+                    "change_at_onset": "lost_contact",
+                },
+            ],
+        }
+    )
+    f = formulate(case)
+    paths = [u.path for u in f.unknowns]
+    assert paths[0] == "people[zed].died", paths
+    assert paths.index("people[zed].died") < paths.index("network.longstanding_isolation")
+    assert f.unknowns == formulate(case).unknowns  # deterministic

@@ -152,7 +152,7 @@ def build(
             "plan": plan,
             "statement": statement,
             "warnings": case_warnings(ctx, fallback, engine) + override_warnings(override, areas),
-            "unknowns": unknowns(ctx, open_fields),
+            "unknowns": unknowns(ctx, open_fields, rule_weights),
             "context": _context_items(case),
             "provenance": _provenance(pack, profile, engine, options),
             "override": override,

@@ -47,8 +47,15 @@ def _areas_of(pack: RulePack) -> tuple[dict[str, str], dict[tuple[str, ...], tup
     return {r.code: r.area for r in pack.rules}, {}
 
 
-def unknowns(ctx: Context, open_fields: Mapping[tuple[str, str], tuple[str, ...]]) -> list[Unknown]:
-    """The open fields, by the case path they come from, with the rules and areas they bear on."""
+def unknowns(
+    ctx: Context,
+    open_fields: Mapping[tuple[str, str], tuple[str, ...]],
+    rule_weights: Mapping[str, float] | None = None,
+) -> list[Unknown]:
+    """The open fields, by the case path they come from, with the rules and areas they bear on;
+    the weightiest first (by the largest profile weight of a rule each could make fire, then
+    the sum of those weights), then by path, so the first questions are those that could
+    change the most."""
     area_of, cache = _areas_of(ctx.pack)
     facts = ctx.facts
     by_path: dict[str, set[str]] = {}
@@ -61,8 +68,17 @@ def unknowns(ctx: Context, open_fields: Mapping[tuple[str, str], tuple[str, ...]
                 by_path[path] = set(codes)
             else:
                 have.update(codes)
+    weights = rule_weights or {}
     rows = []
-    for path, found in sorted(by_path.items()):
+    ordered = sorted(
+        by_path.items(),
+        key=lambda item: (
+            -max((weights.get(c, 0.0) for c in item[1]), default=0.0),
+            -sum(weights.get(c, 0.0) for c in item[1]),
+            item[0],
+        ),
+    )
+    for path, found in ordered:
         rules = sorted(found)
         key = tuple(rules)
         areas = cache.get(key)
