@@ -340,3 +340,39 @@ def test_unknowns_list_the_weightiest_question_first() -> None:
     assert paths[0] == "people[zed].died", paths
     assert paths.index("people[zed].died") < paths.index("network.longstanding_isolation")
     assert f.unknowns == formulate(case).unknowns  # deterministic
+
+
+def test_with_no_area_present_the_reasons_name_the_area_with_most_evidence() -> None:
+    """No focus is chosen, but the reasons say which area leads and what the unrecorded
+    fields could make of it; a case with no evidence at all gets no such reason."""
+    widower = Case.model_validate(
+        {
+            "format_version": 2,
+            "id": "w",
+            "people": [
+                {
+                    "id": "wife",
+                    "name": "Wife",
+                    "relationship": "partner",
+                    "status": "deceased",
+                    "grief_signs": ["lacks_support_in_grief"],
+                },
+            ],
+        }
+    )
+    f = formulate(widower)
+    assert f.primary_focus is None
+    assert len(f.focus.reasons) == 1 and "most evidence so far" in f.focus.reasons[0]
+    assert f.focus.reasons[0].startswith("No area is present yet. Grief")
+    assert f.unknowns[0].path == "people[wife].died"
+    # a rule's question and the policy's are not asked twice in other words
+    doc = widower.model_dump(mode="json", exclude_none=True)
+    doc["people"].append(
+        {"id": "fr", "name": "Friend", "relationship": "friend", "change_at_onset": "lost_contact"}
+    )
+    drifted = formulate(Case.model_validate(doc))
+    asked = drifted.focus.ask_next
+    openings = [" ".join(a.replace("client", "patient").split()[:5]) for a in asked]
+    assert len(openings) == len(set(openings)), asked
+    empty = formulate(Case.model_validate({"format_version": 2, "id": "e"}))
+    assert empty.primary_focus is None and empty.focus.reasons == []

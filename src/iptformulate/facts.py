@@ -219,7 +219,7 @@ FACT_FIELDS: dict[str, dict[str, str]] = {
         "disputes_engaged": "people with a recorded dispute engagement",
         "unplaced": "people with no closeness ring (close_ties may be undercounted)",
         "confidant_unknown": "people for whom confiding is not recorded (confidants may be "
-        "undercounted); 0 when network.has_confidant is recorded",
+        "undercounted); 1 when nobody is listed; 0 when network.has_confidant is recorded",
         "undated_events": "events whose distance from onset is unknown (events_near_onset may "
         "be undercounted)",
         "undated_deaths": "deaths whose distance from onset is unknown (deaths_near_onset may "
@@ -399,10 +399,11 @@ def build_facts(graph: RelationshipGraph, params: FactParams | None = None) -> l
             "unmet_expectation_ties": unmet_ties,
             "disputes_engaged": engaged,
             "unplaced": sum(p.ring is None for p in case.people),
-            # "no one to talk to" settles everyone's confiding at once
+            # "no one to talk to" settles everyone's confiding at once; an inventory that
+            # lists nobody says nothing about confiding, so that stays unknown
             "confidant_unknown": 0
             if case.network.has_confidant is not None
-            else sum(p.confidant is None for p in case.people),
+            else sum(p.confidant is None for p in case.people) if case.people else 1,
             "undated_events": undated,
             "undated_deaths": undated_deaths,
         }

@@ -117,10 +117,26 @@ def choose_focus(
         best = max((c.score for c in candidates), default=0.0)
         for c in sorted(absent, key=lambda c: area_order[c.area]):
             rejected.append((c.area, _absent_reason(c)))
-        none_asks = list(policy.ask_when_none)
-        for c in sorted(candidates, key=lambda c: -c.score):
+        # the reasons name the area with the most evidence so far and what the unrecorded
+        # fields could make of it, and its questions come first; nothing is chosen for it
+        ranked = sorted(candidates, key=lambda c: (-c.score, -c.potential, area_order[c.area]))
+        none_reasons: list[str] = []
+        leading = ranked[0] if ranked and ranked[0].findings > 0 else None
+        template = policy.reasons.get("none_leading")
+        if leading is not None and template is not None and leading.potential > leading.score:
+            slots = {
+                "area": leading.label,
+                "score": f"{leading.score:.2f}",
+                "potential": f"{leading.potential:.2f}",
+            }
+            none_reasons.append(fill_fields(template, slots))
+        none_asks: list[str] = []
+        for c in ranked:
             none_asks.extend(a for a in c.asks if a not in none_asks)
-        return FocusChoice(None, None, [], rejected, round(best, 4), False, True, "low", none_asks)
+        none_asks.extend(a for a in policy.ask_when_none if a not in none_asks)
+        return FocusChoice(
+            None, None, none_reasons, rejected, round(best, 4), False, True, "low", none_asks
+        )
 
     primary = present[0]
     reasons = [
