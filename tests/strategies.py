@@ -248,6 +248,10 @@ def _case_dict(draw: st.DrawFn) -> dict[str, Any]:
     _put(doc, "network", draw(_maybe(_network())))
     importance = st.dictionaries(_enum(ProblemArea), _enum(Importance), max_size=5)
     _put(doc, "importance", draw(_maybe(importance)))
+    refs = [*person_ids, *event_ids]
+    if refs:
+        concern = st.lists(st.sampled_from(refs), max_size=2, unique=True)
+        _put(doc, "main_concern", draw(_maybe(concern)))
     risk = st.fixed_dictionaries(
         {},
         optional={

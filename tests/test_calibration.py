@@ -341,3 +341,25 @@ def test_grief_that_has_not_eased_keeps_an_earlier_death_active() -> None:
     f = formulate(case(people=[earlier | {"grief_signs": ["grief_not_easing"]}]))
     assert f.areas["grief"].present and f.areas["grief"].linked_to_onset
     assert f.areas["grief"].subtype == "chronic"
+
+
+def test_what_the_client_names_as_troubling_them_most_ranks_its_area_first() -> None:
+    """F1, F8: among areas equally tied to the episode, the one that matters most to the
+    patient comes first. The encoder names the person or event (`main_concern`), never the
+    area; an explicit rating in `importance` still wins."""
+    mum = {"id": "mum", "name": "Mum", "relationship": "parent", "ring": 1,
+           "status": "alive", "conflict": "moderate",
+           "expectations": [{"holder": "client", "met": False}]}  # fmt: skip
+    move = {"id": "move", "type": "move", "subject": "client", "months_from_onset": -2,
+            "role_effects": [{"role": "community_member", "change": "changed"}]}  # fmt: skip
+    plain = formulate(case(people=[mum], events=[move]))
+    assert plain.primary_focus == "role_transition"  # nearer the onset (F4)
+    worried = formulate(case(people=[mum], events=[move], main_concern=["mum"]))
+    assert worried.primary_focus == "role_dispute"
+    assert any("matters more to the patient" in r for r in worried.focus.reasons)
+    assert formulate(case(people=[mum], events=[move], main_concern=["move"])).primary_focus == (
+        "role_transition"
+    )
+    rated = case(people=[mum], events=[move], main_concern=["mum"],
+                 importance={"role_transition": "very", "role_dispute": "somewhat"})  # fmt: skip
+    assert formulate(rated).primary_focus == "role_transition"

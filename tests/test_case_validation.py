@@ -186,6 +186,12 @@ INVALID: list[tuple[str, dict[str, Any], str, str]] = [
         "valid date",
     ),
     (
+        "main-concern-not-a-person-or-event",
+        case(people=[person("p1")], main_concern=["p1", "p9"]),
+        "main_concern[1]",
+        "unknown person or event 'p9'",
+    ),
+    (
         "ring-out-of-range",
         case(people=[person("p1", ring=7)]),
         "people[0].ring",
@@ -406,3 +412,4 @@ def test_error_record_is_json_ready() -> None:
     assert record["case_id"] == "case-007"
     assert record["path"] == "events[0].people[0]"
     json.dumps(record)
+

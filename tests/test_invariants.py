@@ -49,6 +49,8 @@ def _rename(case: Case, new_ids: list[str]) -> Case:
         event["people"] = [table[ref] for ref in event["people"]]
         if event.get("subject") not in (None, "client"):
             event["subject"] = table[event["subject"]]
+    if doc.get("main_concern") is not None:
+        doc["main_concern"] = [table[ref] for ref in doc["main_concern"]]
     return Case.model_validate(doc)
 
 
@@ -87,6 +89,9 @@ def _without_losses(case: Case) -> dict[str, Any]:
         for e in doc["events"]
         if e["type"] not in LOSS_EVENTS and not set(e["people"]) & dead
     ]
+    if doc.get("main_concern") is not None:
+        kept = {p["id"] for p in doc["people"]} | {e["id"] for e in doc["events"]}
+        doc["main_concern"] = [ref for ref in doc["main_concern"] if ref in kept]
     return doc
 
 

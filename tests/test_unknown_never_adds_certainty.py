@@ -24,7 +24,7 @@ from iptformulate.model.case import Case
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 CONFIDENCE = {"low": 0, "moderate": 1, "high": 2}
 
-CASE_FIELDS = ("population", "diagnosis", "format")
+CASE_FIELDS = ("population", "diagnosis", "format", "main_concern")
 EPISODE_FIELDS = ("prior_episodes", "chronicity", "mourns_pre_illness_self", "course")
 NETWORK_FIELDS = (
     "longstanding_isolation",

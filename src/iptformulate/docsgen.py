@@ -233,6 +233,12 @@ _READING_ROWS: list[tuple[str, str]] = [
         "matter",
     ),
     (
+        '"what troubles her most is her marriage", "his main worry is the new job"',
+        "`main_concern: [husband]`, `main_concern: [ev-new-job]`: the ids of the people or "
+        "events the client names, never an area (an explicit rating of an area goes in "
+        "`importance`)",
+    ),
+    (
         '"very supportive", "her rock", "the one she turns to"',
         "`support: high` (plain \"supportive\", \"helps when asked\": `moderate`)",
     ),

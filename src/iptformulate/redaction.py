@@ -76,6 +76,9 @@ def redact(case: Case, *, key: bytes) -> Case:
         episode=_episode(case.episode),
         people=out_people,
         events=out_events,
+        main_concern=None
+        if case.main_concern is None
+        else [ids[ref] for ref in case.main_concern],
         network={**case.network.model_dump(mode="python"), "attachment_notes": None},
         social_rhythm={**case.social_rhythm.model_dump(mode="python"), "notes": None},
         culture=None if case.culture is None else {"matters": case.culture.matters},

@@ -67,6 +67,13 @@ def build(
     evidence: dict[str, list[Bound]] = {}  # per area, the facts behind its core and support
     candidates: list[Candidate] = []
     open_fields = open_fields or {}
+    # the people and events the client names as troubling them most (F1, F8), when the policy
+    # gives them an importance
+    concern = (
+        frozenset(case.main_concern)
+        if case.main_concern and policy.main_concern_importance is not None
+        else frozenset()
+    )
     open_codes = {code for found in open_fields.values() for code in found}
     for area in profile.areas:
         s = scores[area]
@@ -104,7 +111,13 @@ def build(
                 "sources": _sources_out(ctx, s),
             },
         )
-        importance = str(case.importance.get(AREAS[area], "unknown"))
+        rated = case.importance.get(AREAS[area])
+        if rated is not None:
+            importance = str(rated)
+        elif concern and _bears_on(bounds, concern):
+            importance = str(policy.main_concern_importance)
+        else:
+            importance = "unknown"
         candidates.append(
             Candidate(
                 area,
@@ -246,3 +259,14 @@ def _sources_out(ctx: Context, score: AreaScore) -> list[SourceOut]:
         }
         out.append(trusted(SourceOut, values))
     return out
+
+
+def _bears_on(bounds: Sequence[Bound], refs: frozenset[str]) -> bool:
+    """Whether any fact behind the findings is about one of `refs` (a person or an event, as
+    itself or through an involvement or a role effect)."""
+    for bound in bounds:
+        for fact in bound.values():
+            for key in ("ref", "person_ref", "event_ref"):
+                if fact.get(key) in refs:
+                    return True
+    return False

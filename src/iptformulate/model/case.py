@@ -435,6 +435,13 @@ class Case(_Model):
     events: list[LifeEvent] = Field(default_factory=list, max_length=20000)
     network: Network = Field(default_factory=Network)
     importance: dict[ProblemArea, Importance] = Field(default_factory=dict)
+    main_concern: list[Ident] | None = Field(
+        default=None,
+        max_length=20,
+        description="The people or events (their ids) the client names as troubling them most "
+        "now. An area whose evidence is one of them ranks as if the patient had rated it "
+        "important (F1, F8), unless `importance` rates it. Leave out when not said.",
+    )
     risk: RiskScreen = Field(default_factory=RiskScreen)
     social_rhythm: SocialRhythm = Field(default_factory=SocialRhythm)
     culture: Culture | None = None
@@ -507,6 +514,12 @@ class Case(_Model):
                 "network.has_confidant",
                 f"has_confidant is false but people[{i}] is a confidant; give one of them",
             )
+        for i, ref in enumerate(self.main_concern or ()):
+            if ref not in status and ref not in event_ids:
+                raise FieldProblem(
+                    f"main_concern[{i}]",
+                    f"unknown person or event '{ref}'; use the id of a person or an event",
+                )
         for i, event in enumerate(events):
             subject = event.subject
             if subject is not None and subject != "client" and subject not in status:

@@ -46,6 +46,11 @@ class FocusPolicy(_Data):
     importance_rank: dict[str, int] = Field(
         description="Rank of each patient-importance answer (higher is chosen first)"
     )
+    main_concern_importance: Literal["not_important", "somewhat", "very"] | None = Field(
+        default=None,
+        description="The importance an area is given, when the patient has not rated it, if "
+        "its evidence is a person or event the client names as troubling them most (F1, F8)",
+    )
     tractability: dict[str, dict[AreaKey, int]] = Field(
         description="Per treatment format, how manageable each area is (F10); higher first"
     )
