@@ -356,7 +356,7 @@ def test_what_the_client_names_as_troubling_them_most_ranks_its_area_first() -> 
     assert plain.primary_focus == "role_transition"  # nearer the onset (F4)
     worried = formulate(case(people=[mum], events=[move], main_concern=["mum"]))
     assert worried.primary_focus == "role_dispute"
-    assert any("matters more to the patient" in r for r in worried.focus.reasons)
+    assert any("names as troubling them most: Mum (F1, F8)" in r for r in worried.focus.reasons)
     assert formulate(case(people=[mum], events=[move], main_concern=["move"])).primary_focus == (
         "role_transition"
     )

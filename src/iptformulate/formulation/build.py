@@ -23,7 +23,7 @@ from ..model.case import Case
 from ..rulepack.load import RulePack
 from ..rulepack.spec import ProfileSpec
 from ..scoring import SUBTYPE_KINDS, AreaScore, source_of
-from .context import AREA_ORDER, AREAS, Bound, Context
+from .context import AREA_ORDER, AREAS, Bound, Context, join
 from .focus import Candidate, choose_focus, focus_decision, overridden
 from .goals import area_goals
 from .middle_phase import middle_phase
@@ -70,10 +70,11 @@ def build(
     # the people and events the client names as troubling them most (F1, F8), when the policy
     # gives them an importance
     concern = (
-        frozenset(case.main_concern)
+        tuple(case.main_concern)
         if case.main_concern and policy.main_concern_importance is not None
-        else frozenset()
+        else ()
     )
+    people = {p.id for p in case.people} if concern else set()
     open_codes = {code for found in open_fields.values() for code in found}
     for area in profile.areas:
         s = scores[area]
@@ -112,9 +113,10 @@ def build(
             },
         )
         rated = case.importance.get(AREAS[area])
+        named = _named(bounds, concern) if concern and rated is None else []
         if rated is not None:
             importance = str(rated)
-        elif concern and _bears_on(bounds, concern):
+        elif named:
             importance = str(policy.main_concern_importance)
         else:
             importance = "unknown"
@@ -129,6 +131,7 @@ def build(
                 len(positive),
                 tuple(dict.fromkeys(asks)),
                 potential(s.score, area, open_fields, rule_weights or {}, ctx, open_codes),
+                join([ctx.names.person(r) if r in people else ctx.names.event(r) for r in named]),
             )
         )
     choice = choose_focus(
@@ -261,12 +264,13 @@ def _sources_out(ctx: Context, score: AreaScore) -> list[SourceOut]:
     return out
 
 
-def _bears_on(bounds: Sequence[Bound], refs: frozenset[str]) -> bool:
-    """Whether any fact behind the findings is about one of `refs` (a person or an event, as
-    itself or through an involvement or a role effect)."""
-    for bound in bounds:
-        for fact in bound.values():
-            for key in ("ref", "person_ref", "event_ref"):
-                if fact.get(key) in refs:
-                    return True
-    return False
+def _named(bounds: Sequence[Bound], refs: Sequence[str]) -> list[str]:
+    """Those of `refs` (people or events, in the case's order) that some fact behind the
+    findings is about, as itself or through an involvement or a role effect."""
+    about = {
+        fact.get(key)
+        for bound in bounds
+        for fact in bound.values()
+        for key in ("ref", "person_ref", "event_ref")
+    }
+    return [ref for ref in refs if ref in about]

@@ -26,6 +26,7 @@ class Candidate(NamedTuple):
     findings: int
     asks: tuple[str, ...]
     potential: float = 0.0  # the score if every unknown its rules read turned out for it
+    concern: str = ""  # what the client named as troubling them most, when it set `importance`
 
 
 class FocusChoice(NamedTuple):
@@ -85,6 +86,11 @@ def _deciding_reason(
     the policy has one, else the key's own sentence."""
     name = _deciding_key(policy, keys, winner, loser)
     slots = {"area": winner.label, "rival": _inside_sentence(loser.label)}
+    if name == "patient_importance" and winner.concern:
+        # the importance came from what the client named, not from a rating: say what it was
+        concern = policy.reasons.get("patient_importance_concern")
+        if concern is not None:
+            return fill_fields(concern, {**slots, "concern": winner.concern})
     return fill_fields(policy.reasons.get(f"{name}_over", policy.reasons[name]), slots)
 
 
