@@ -386,3 +386,24 @@ def test_areas_level_on_every_key_say_so_and_do_not_claim_stronger_evidence(
         area_order={"role_dispute": 0, "role_transition": 1},
     )  # fmt: skip
     assert any("strongest evidence" in r for r in choice.reasons)
+
+
+def test_winning_over_a_last_resort_area_names_that_area_as_the_last_resort(
+    pack: RulePack,
+) -> None:
+    from iptformulate.formulation import catalogue
+
+    policy = catalogue.focus_policy(pack)
+    both = [
+        Candidate("role_dispute", "Role dispute", 0.5, True, 1, "unknown", 1, ()),
+        Candidate("interpersonal_deficits", "Interpersonal deficits", 0.7, True, 0, "unknown", 1, ()),
+    ]
+    choice = choose_focus(
+        policy, both, fmt="standard", max_foci=1, close_margin=0.1,
+        area_order={"role_dispute": 1, "interpersonal_deficits": 3},
+    )  # fmt: skip
+    assert choice.primary == "role_dispute"
+    text = " ".join(choice.reasons + [why for _, why in choice.rejected])
+    # the chosen area is not called the area of last resort; the rival is
+    assert "Role dispute is an area of last resort" not in text
+    assert "interpersonal deficits, an area of last resort" in text
