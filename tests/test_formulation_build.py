@@ -396,7 +396,9 @@ def test_winning_over_a_last_resort_area_names_that_area_as_the_last_resort(
     policy = catalogue.focus_policy(pack)
     both = [
         Candidate("role_dispute", "Role dispute", 0.5, True, 1, "unknown", 1, ()),
-        Candidate("interpersonal_deficits", "Interpersonal deficits", 0.7, True, 0, "unknown", 1, ()),
+        Candidate(
+            "interpersonal_deficits", "Interpersonal deficits", 0.7, True, 0, "unknown", 1, ()
+        ),
     ]
     choice = choose_focus(
         policy, both, fmt="standard", max_foci=1, close_margin=0.1,
