@@ -70,11 +70,14 @@ def test_agreement_does_not_fall_below_the_first_round() -> None:
     # fourth round (28 cases, conflict: present, 22 encodings revised blind): focus 0.77,
     # grief 0.89, dispute 0.62, transition 0.85; fifth round (GR006, grief_not_easing, "matters
     # most", a blind pass over 5 cases): 28 cases focus 0.82, dispute 0.70; with four more
-    # cases encoded blind (32): focus 0.76, grief 0.83, dispute 0.74, transition 0.81
-    assert kappa["primary_focus"] is not None and kappa["primary_focus"] >= 0.75
+    # cases encoded blind (32): focus 0.76, grief 0.83, dispute 0.74, transition 0.81; sixth
+    # round: TR013 read an event placed "years before onset" as after it (its unknown offset is
+    # 9999), which had kept cb019's ongoing caregiving from making a transition: with that
+    # fixed, focus 0.71 and transition 0.74 (the floors follow the honest figure)
+    assert kappa["primary_focus"] is not None and kappa["primary_focus"] >= 0.7
     assert kappa["grief"] is not None and kappa["grief"] >= 0.8
     assert kappa["role_dispute"] is not None and kappa["role_dispute"] >= 0.7
-    assert kappa["role_transition"] is not None and kappa["role_transition"] >= 0.8
+    assert kappa["role_transition"] is not None and kappa["role_transition"] >= 0.7
 
 
 def test_the_focus_survives_plausible_re_encodings() -> None:
@@ -93,9 +96,10 @@ def test_the_focus_survives_plausible_re_encodings() -> None:
     # which also drops timings said in words; 44/50 (88 %) in the fourth, where four of the six
     # flips drop the short interval of "the depression followed X" and F4 then rightly picks
     # the other present area (listed in DISAGREEMENTS.md); 46/51 (90 %) after the fifth round's
-    # re-read, 48/54 (89 %) with its four new cases. The goal is 90 % (issue: clinical
+    # re-read, 48/54 (89 %) with its four new cases; 49/54 (91 %) in the sixth, where cb019's
+    # transition no longer hangs on one expectation. The goal is 90 % (issue: clinical
     # calibration); this floor only keeps the measured figure from falling.
-    assert same / total >= 0.88, "\n".join(flips)
+    assert same / total >= 0.9, "\n".join(flips)
 
 
 SECOND = Path(__file__).parent / "casebook_second"

@@ -69,6 +69,31 @@ def test_conditions_must_match_the_documented_field_type(
     assert info.value.code == "GR900" and info.value.path.startswith("when[0].where.")
 
 
+@pytest.mark.parametrize(
+    ("fact", "where", "refused"),
+    [
+        ("event", {"offset": {"gt": 0}}, True),  # TR013 once read "years before" as after onset
+        ("person", {"death_offset": {"gte": -3}}, True),
+        ("involvement", {"offset": {"gt": 0}}, True),
+        ("event", {"offset": {"gt": 0, "lte": 24}}, False),
+        ("event", {"offset": {"gt": 0}, "timing": "known"}, False),
+        ("event", {"offset": {"lt": 0}}, False),
+    ],
+)
+def test_an_open_ended_test_on_an_offset_must_not_match_an_unknown_one(
+    tmp_path: Path, fact: str, where: dict[str, Any], refused: bool
+) -> None:
+    text = _file(_rule("GR900", [{"fact": fact, "as": "e", "where": where}]))
+    root = pack_with(tmp_path, text)
+    if not refused:
+        load_pack(root)
+        return
+    with pytest.raises(RuleError, match="9999, which passes this test") as info:
+        load_pack(root)
+    assert info.value.code == "GR900" and info.value.path.startswith("when[0].where.")
+    assert "known" in str(info.value)
+
+
 def test_more_patterns_on_one_kind_than_durable_completes_are_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

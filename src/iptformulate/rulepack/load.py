@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from ..errors import ProfileError, RuleError, format_loc
-from ..facts import FACT_FIELDS, GRIEF_SIGNS, build_facts
+from ..facts import FACT_FIELDS, GRIEF_SIGNS, UNKNOWN_OFFSET, build_facts
 from ..limits import DEFAULT_LIMITS, LimitProblem, read_regular, read_yaml_document
 from .cache import parsed
 from .catalogues import CATALOGUES, validate_catalogue
@@ -115,6 +115,26 @@ def _type_problem(kind: str, name: str, op: str, value: Any) -> str | None:
             shown = "a number" if isinstance(item, int) else "text"
             quote = ' (quote a number meant as text: "3")' if held is str else ""
             return f"field '{name}' holds {noun}; compare it with {noun}, not {shown}{quote}"
+    return None
+
+
+# Offset fields hold a large sentinel when the timing is unknown (facts.UNKNOWN_OFFSET), so a
+# test open above (gt, gte with no lt, lte) also matches every undated event or death unless the
+# pattern asks for the timing field that says the offset is known.
+_OPEN_ABOVE = {"offset": "timing", "death_offset": "death_timing"}
+
+
+def _sentinel_problem(name: str, value: Any, where: Mapping[str, Any]) -> str | None:
+    """Why a comparison on an offset field would match an unknown offset, or None."""
+    guard = _OPEN_ABOVE.get(name)
+    if guard is None or not isinstance(value, Op) or where.get(guard) == "known":
+        return None
+    ops = dict(value.items())
+    if ("gt" in ops or "gte" in ops) and "lt" not in ops and "lte" not in ops:
+        return (
+            f"an unknown '{name}' is {UNKNOWN_OFFSET}, which passes this test; bound it above "
+            f"(lt, lte) or add '{guard}: known' to the pattern's where"
+        )
     return None
 
 
@@ -357,6 +377,9 @@ def _lint(rule: RuleSpec, rel: str) -> None:
                         f"fact '{pattern.fact}' has no field '{name}' (see docs/facts.md)",
                         file=rel, code=rule.code, path=f"{label}.{name}",
                     )  # fmt: skip
+                sentinel = _sentinel_problem(name, value, {**pattern.where, **cond})
+                if sentinel is not None:
+                    raise RuleError(sentinel, file=rel, code=rule.code, path=f"{label}.{name}")
                 tests = value.items() if isinstance(value, Op) else [("eq", value)]
                 for op, operand in tests:
                     problem = _type_problem(pattern.fact, name, op, operand)
