@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+import shutil
 import string
 from pathlib import Path
 
 import pytest
 
+from iptformulate import formulate
+from iptformulate.errors import RuleError
 from iptformulate.formulation import catalogue
 from iptformulate.rulepack import RulePack, load_pack
 from iptformulate.rulepack.spec import Source
@@ -199,3 +202,52 @@ def test_sources_exist_in_the_domain_reference(pack: RulePack) -> None:
             f"{where}: source key {source.key} not in the reference"
         )
         assert source.section.lstrip("§") in sections, f"{where}: no section {source.section}"
+
+
+# --- focus policy ---------------------------------------------------------------------------
+
+
+def _policy_pack(tmp_path: Path, old: str, new: str) -> Path:
+    root = tmp_path / "rules"
+    shutil.copytree(RULES, root)
+    policy = root / "focus-policy.yaml"
+    text = policy.read_text(encoding="utf-8")
+    assert old in text
+    policy.write_text(text.replace(old, new), encoding="utf-8")
+    return root
+
+
+def test_a_count_range_in_the_onset_link_ranks_every_count_from_n(tmp_path: Path) -> None:
+    # a death at an unknown time whose grief reactions keep it going (GR004): linked to the
+    # maintenance of the episode through `grief_signs`, here only from three reactions on
+    root = _policy_pack(tmp_path, 'grief_signs: {"1+": 1}', 'grief_signs: {"3+": 1}')
+    signs = ["avoids_reminders", "excessive_guilt", "grief_not_easing"]
+
+    def case(count: int) -> dict[str, object]:
+        person = {"id": "mum", "name": "Mum", "relationship": "parent", "ring": 1,
+                  "status": "deceased", "grief_signs": signs[:count]}  # fmt: skip
+        return {"format_version": 2, "id": "c", "people": [person]}
+
+    def linked(count: int) -> bool:
+        area = formulate(case(count), rules=root).areas["grief"]
+        return area.present and area.linked_to_onset
+
+    assert not linked(2) and linked(3)
+    shipped = formulate(case(1))
+    assert shipped.areas["grief"].linked_to_onset  # the shipped policy: one reaction is enough
+
+
+@pytest.mark.parametrize(
+    ("new", "message"),
+    [
+        ('grief_sign: {"1+": 1}', "'grief_sign' is not a fact field"),
+        ('grief_signs: {"one+": 1}', "a count range is written N+"),
+    ],
+)
+def test_the_onset_link_names_fact_fields_and_count_ranges(
+    tmp_path: Path, new: str, message: str
+) -> None:
+    root = _policy_pack(tmp_path, 'grief_signs: {"1+": 1}', new)
+    with pytest.raises(RuleError, match=message) as info:
+        catalogue.focus_policy(load_pack(root))
+    assert info.value.file is not None and info.value.file.endswith("focus-policy.yaml")

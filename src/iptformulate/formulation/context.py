@@ -21,7 +21,8 @@ from .rationale import CaseNames, Template, compile_template, field_names, fill
 AREA_ORDER = {a.value: i for i, a in enumerate(ProblemArea)}
 AREAS = {a.value: a for a in ProblemArea}
 Bound = dict[str, Fact]  # a finding's evidence: alias -> fact
-OnsetLink = tuple[tuple[str, dict[str, int]], ...]
+# per field: the rank of each value, and (count, rank) for the policy's "N+" entries
+OnsetLink = tuple[tuple[str, dict[str, int], tuple[tuple[int, int], ...]], ...]
 
 
 def source_text(source: Source) -> str:
@@ -97,7 +98,14 @@ def prepared(pack: RulePack) -> PreparedPack:
         )
         for tid, t in cat.techniques.items()
     }
-    onset = tuple((k, dict(v)) for k, v in policy.onset_link.items())
+    onset = tuple(
+        (
+            k,
+            {value: rank for value, rank in v.items() if not value.endswith("+")},
+            tuple((int(value[:-1]), rank) for value, rank in v.items() if value.endswith("+")),
+        )
+        for k, v in policy.onset_link.items()
+    )
     goals = {
         area: _names_in(
             [*entry.goals, *(g for sub in entry.subtypes.values() for g in sub.goals or ())]
@@ -108,7 +116,7 @@ def prepared(pack: RulePack) -> PreparedPack:
     statement = _names_in([*data.slots.values(), data.link_without_event])
     return PreparedPack(
         policy, cat, catalogue.plans(pack), data, rules, onset, techniques, goals, statement,
-        tuple(field for field, _ in onset), {},
+        tuple(field for field, _, _ in onset), {},
     )  # fmt: skip
 
 
@@ -231,8 +239,13 @@ class Context:
             known = memo.get(key)
             if known is None:
                 known = 0
-                for field, ranks in prepared.onset_link:
-                    known = max(known, ranks.get(str(fact.get(field)), 0))
+                for field, ranks, at_least in prepared.onset_link:
+                    value = fact.get(field)
+                    known = max(known, ranks.get(str(value), 0))
+                    if at_least and isinstance(value, int):
+                        for count, rank in at_least:
+                            if value >= count:
+                                known = max(known, rank)
                 if len(memo) < 4096:
                     memo[key] = known
             self._linked[fid] = known

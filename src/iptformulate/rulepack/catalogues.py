@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ..errors import RuleError, format_loc
+from ..facts import FACT_FIELDS
 from ..model.vocab import AreaId
 from .spec import Source
 
@@ -56,7 +57,8 @@ class FocusPolicy(_Data):
     )
     onset_link: dict[str, dict[str, int]] = Field(
         description="Evidence field values that tie an area to onset or maintenance (F4), each "
-        "with a rank: the closer the link, the higher; areas are ranked by their highest"
+        "with a rank: the closer the link, the higher; areas are ranked by their highest. A "
+        "value written 'N+' stands for every count of N or more"
     )
     secondary_requires_present: bool = True
     reasons: dict[str, str] = Field(
@@ -66,6 +68,17 @@ class FocusPolicy(_Data):
     ask_when_none: list[str] = Field(min_length=1)
     ask_when_close: list[str] = Field(min_length=1)
     thin_evidence_findings: Annotated[int, Field(ge=1, le=10)] = 2
+
+    @field_validator("onset_link")
+    @classmethod
+    def _known_fields(cls, value: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+        for name, ranks in value.items():
+            if not any(name in fields for fields in FACT_FIELDS.values()):
+                raise ValueError(f"'{name}' is not a fact field (see docs/facts.md)")
+            for key in ranks:
+                if key.endswith("+") and not key[:-1].isdigit():
+                    raise ValueError(f"'{name}: {key}': a count range is written N+, e.g. 1+")
+        return value
 
 
 # --- techniques -----------------------------------------------------------------------------
