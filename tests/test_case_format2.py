@@ -321,7 +321,11 @@ def test_a_conflict_described_without_its_degree_is_a_struggle_whose_degree_is_a
     # a conflict going on now maintains the episode (F4), whatever its degree
     assert any("tied to the onset or the maintenance" in r for r in f.focus.reasons)
     # the degree is asked, not assumed: the rules that need a moderate conflict ask for it
-    assert any(u.path == "people[mum].conflict" for u in f.unknowns)
+    asked = [u for u in f.unknowns if u.path == "people[mum].conflict"]
+    assert [u.missing for u in asked] == ["its degree"]  # recorded in part, not "not recorded"
+    assert "people[mum].conflict (its degree): could change" in str(f)
+    unrecorded = formulate(mum(expectations=[{"holder": "client", "met": False}]))
+    assert [u.missing for u in unrecorded.unknowns if u.path == "people[mum].conflict"] == [None]
     # unknown stays unknown, and a graded conflict is read by the graded rules only
     assert "DS023" not in codes(mum())
     assert "DS023" not in codes(mum(conflict="moderate"))

@@ -624,6 +624,20 @@ _PERSON_PATHS = {
 _TIMING_FIELDS = frozenset({"offset", "timing", "near_onset", "nearness", "relation"})
 
 
+# A field the case records only in part: (fact field, the case field, its value) -> what is
+# still missing. A conflict recorded as `present` has no degree, which graded rules read.
+_PART_MISSING = {("conflict_rank", "conflict", "present"): "its degree"}
+
+
+def missing_part(fact: Fact, field: str) -> str | None:
+    """What is still missing when the case records the field behind `field` only in part
+    (`people[sam].conflict: present` leaves its degree open); None when it is not recorded."""
+    for (name, source, value), missing in _PART_MISSING.items():
+        if field == name and fact.get(source) == value:
+            return missing
+    return None
+
+
 def case_path(fact: Fact, field: str) -> str:
     """Where in the case a fact's field comes from (`people[sam].support`), to name what to ask."""
     kind = fact["kind"]

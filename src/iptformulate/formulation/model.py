@@ -215,6 +215,11 @@ class Unknown(_Out):
     path: str = Field(description="Where in the case: `people[sam].support`, `episode.onset`.")
     rules: list[str] = Field(description="Rules that could fire if it were known.")
     areas: list[AreaId] = Field(description="The areas those rules bear on.")
+    missing: str | None = Field(
+        default=None,
+        description="When the field is recorded only in part, what is still missing (a "
+        "conflict recorded as present: 'its degree'); None when it is not recorded at all.",
+    )
 
 
 class Provenance(_Out):

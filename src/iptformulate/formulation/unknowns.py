@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from functools import lru_cache
 
-from ..facts import case_path
+from ..facts import case_path, missing_part
 from ..rulepack.load import RulePack
 from .context import AREA_ORDER, Context
 from .model import Unknown, trusted_rows
@@ -59,6 +59,7 @@ def unknowns(
     area_of, cache = _areas_of(ctx.pack)
     facts = ctx.facts
     by_path: dict[str, set[str]] = {}
+    partly: dict[str, str] = {}
     for (fact_id, field), codes in open_fields.items():
         fact = facts.get(fact_id)
         if fact is not None:
@@ -68,6 +69,9 @@ def unknowns(
                 by_path[path] = set(codes)
             else:
                 have.update(codes)
+            missing = missing_part(fact, field)
+            if missing is not None:
+                partly[path] = missing
     weights = rule_weights or {}
     rows = []
     ordered = sorted(
@@ -89,5 +93,7 @@ def unknowns(
             if len(cache) >= 4096:
                 cache.clear()
             cache[key] = areas
-        rows.append({"path": path, "rules": rules, "areas": list(areas)})
+        rows.append(
+            {"path": path, "rules": rules, "areas": list(areas), "missing": partly.get(path)}
+        )
     return trusted_rows(Unknown, rows)

@@ -131,8 +131,8 @@ def join_sentences(items: Sequence[str]) -> str:
 def unknown_lines(f: Formulation) -> list[str]:
     """One line per unknown the rules would read: where in the case, and what it could change."""
     return [
-        f"{u.path}: could change {', '.join(area_label(f, a) for a in u.areas)} "
-        f"({', '.join(u.rules)})"
+        f"{u.path}{f' ({u.missing})' if u.missing else ''}: could change "
+        f"{', '.join(area_label(f, a) for a in u.areas)} ({', '.join(u.rules)})"
         for u in f.unknowns
     ]
 
