@@ -133,3 +133,84 @@ def test_rules_check_cli_fails_precisely_on_a_broken_file(
 def test_rules_test_cli_passes_on_shipped_rules(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["rules", "test", str(RULES)]) == 0
     assert " 0 failed" in capsys.readouterr().out
+
+
+# --- shared lists of alternatives (rules/alternatives.yaml) ---------------------------------
+
+SHARED = """\
+alternatives:
+  reactions:
+    fact: person
+    title: Some grief reactions
+    source: {key: G18-5, tag: S, section: "§3.1"}
+    any:
+      - {avoids_reminders: "yes"}
+      - {excessive_guilt: "yes"}
+"""
+
+
+EVENT_LIST = (
+    SHARED.replace("fact: person", "fact: event")
+    .replace("avoids_reminders", "ongoing")
+    .replace("excessive_guilt", "approximate")
+)
+
+
+def _with_shared(tmp_path: Path, any_: str, shared: str = SHARED) -> Path:
+    rule = GOOD.replace(
+        "    where: {status: deceased}\n", f"    where: {{status: deceased}}\n    any: {any_}\n", 1
+    )
+    root = _pack_with(tmp_path, rule)
+    (root / "alternatives.yaml").write_text(shared, encoding="utf-8")
+    return root
+
+
+def test_a_rule_takes_a_shared_list_as_its_alternatives(tmp_path: Path) -> None:
+    pack = load_pack(_with_shared(tmp_path, "{use: reactions}"))
+    (rule,) = pack.rules
+    assert rule.when[0].any == [{"avoids_reminders": "yes"}, {"excessive_guilt": "yes"}]
+    # the list is part of the pack: editing it changes the pack's hash
+    again = _with_shared(
+        tmp_path / "b", "{use: reactions}", SHARED.replace("excessive_guilt", "keeps_busy")
+    )
+    assert load_pack(again).content_hash != pack.content_hash
+
+
+def test_the_shipped_grief_rules_share_one_list_of_complicated_reactions() -> None:
+    pack = load_pack(RULES)
+    lists = {r.code: r.when[0].any for r in pack.rules if r.code in ("GR003", "GR004", "GR006")}
+    assert len(lists) == 3 and lists["GR003"] == lists["GR004"] == lists["GR006"]
+    assert {"grief_not_easing": "yes"} in lists["GR003"]
+
+
+@pytest.mark.parametrize(
+    ("any_", "shared", "path", "message"),
+    [
+        ("{use: nothing}", SHARED, "when[0].any.use", "no shared list 'nothing'"),
+        ("{use: reactions, extra: 1}", SHARED, "when[0].any", "a list of alternatives"),
+        ("{use: reactions}", EVENT_LIST, "when[0].any.use",
+         "of fact 'event', not 'person'"),
+    ],
+)  # fmt: skip
+def test_a_wrong_use_of_a_shared_list_names_file_rule_and_field(
+    tmp_path: Path, any_: str, shared: str, path: str, message: str
+) -> None:
+    with pytest.raises(RuleError, match=message) as info:
+        load_pack(_with_shared(tmp_path, any_, shared))
+    err = info.value
+    assert err.code == "GR900" and err.path == path and err.file is not None
+    assert err.file.endswith("GR900-test.yaml")
+
+
+def test_a_broken_shared_list_names_its_file_and_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _with_shared(
+        tmp_path, "{use: reactions}", SHARED.replace("excessive_guilt", "excesive_guilt")
+    )
+    with pytest.raises(RuleError, match="has no field 'excesive_guilt'") as info:
+        load_pack(root)
+    assert info.value.file is not None and info.value.file.endswith("alternatives.yaml")
+    assert info.value.path == "alternatives.reactions.any[1].excesive_guilt"
+    assert main(["rules", "check", str(root)]) != 0
+    assert "alternatives.yaml" in capsys.readouterr().err

@@ -21,6 +21,7 @@ from .load import (
     RulePack,
     _rel,
     _validate,
+    load_alternatives,
     load_areas,
     load_profile_file,
     load_rule_file,
@@ -81,10 +82,15 @@ def _rules(
 ) -> list[tuple[str, RuleSpec]]:
     rules: list[tuple[str, RuleSpec]] = []
     files: dict[str, str] = {}
+    try:
+        alternatives = load_alternatives(base)
+    except RuleError as exc:
+        out.append(exc)
+        alternatives = {}
     for path in rule_files(base):
         rel = _rel(path, base)
         try:
-            rule = load_rule_file(path, base, areas)
+            rule = load_rule_file(path, base, areas, alternatives)
         except RuleError as exc:
             out.append(exc)
             continue

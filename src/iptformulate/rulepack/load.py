@@ -26,6 +26,7 @@ from .catalogues import CATALOGUES, validate_catalogue
 from .spec import (
     AREA_IDS,
     RESERVED_ALIASES,
+    AlternativesFile,
     AreaCatalogue,
     AreaSpec,
     FixtureFile,
@@ -285,11 +286,89 @@ def load_areas(root: Path) -> dict[str, AreaSpec]:
     return {area.id: area for area in catalogue.areas}
 
 
-def load_rule_file(path: Path, root: Path, areas: Mapping[str, AreaSpec] | None = None) -> RuleSpec:
+ALTERNATIVES_FILE = "alternatives.yaml"
+
+# per name: the fact kind and the alternatives as written (expanded into rules before they are
+# validated, so a rule that uses a list is checked exactly as if it spelled the list out)
+Alternatives = Mapping[str, tuple[str, list[Any]]]
+
+
+def load_alternatives(root: Path) -> dict[str, tuple[str, list[Any]]]:
+    """The shared lists of alternatives in `alternatives.yaml` (none when the file is absent),
+    each condition checked against its fact's fields."""
+    path = root / ALTERNATIVES_FILE
+    if not path.is_file():
+        return {}
+    rel = _rel(path, root)
+    data = read_yaml(path, root)
+    spec: AlternativesFile = _validate(AlternativesFile, data, rel, None)
+    out: dict[str, tuple[str, list[Any]]] = {}
+    for name, named in spec.alternatives.items():
+        fields = FACT_FIELD_NAMES[named.fact]
+        for j, cond in enumerate(named.any):
+            for field_name, value in cond.items():
+                here = f"alternatives.{name}.any[{j}].{field_name}"
+                if field_name not in fields:
+                    raise RuleError(
+                        f"fact '{named.fact}' has no field '{field_name}' (see docs/facts.md)",
+                        file=rel, path=here,
+                    )  # fmt: skip
+                tests = value.items() if isinstance(value, Op) else [("eq", value)]
+                for op, operand in tests:
+                    problem = _type_problem(named.fact, field_name, op, operand)
+                    if problem is not None:
+                        raise RuleError(problem, file=rel, path=f"{here}.{op}")
+        out[name] = (named.fact, data["alternatives"][name]["any"])
+    return out
+
+
+def _expand_alternatives(
+    data: Any, alternatives: Alternatives, rel: str, code: str | None
+) -> Any:
+    """The rule document with every `any: {use: <name>}` replaced by that shared list."""
+    if not isinstance(data, dict) or not isinstance(data.get("when"), list):
+        return data
+    when = list(data["when"])
+    for i, pattern in enumerate(when):
+        if not isinstance(pattern, dict) or not isinstance(pattern.get("any"), dict):
+            continue
+        named = pattern["any"]
+        name = named.get("use")
+        here = f"when[{i}].any"
+        if set(named) != {"use"} or not isinstance(name, str):
+            raise RuleError(
+                "'any' is a list of alternatives, or {use: <name>} to take a shared list "
+                f"from {ALTERNATIVES_FILE}",
+                file=rel, code=code, path=here,
+            )  # fmt: skip
+        if name not in alternatives:
+            known = ", ".join(sorted(alternatives)) or "none"
+            raise RuleError(
+                f"no shared list '{name}' in {ALTERNATIVES_FILE} (known: {known})",
+                file=rel, code=code, path=f"{here}.use",
+            )  # fmt: skip
+        fact, conditions = alternatives[name]
+        if pattern.get("fact") != fact:
+            raise RuleError(
+                f"shared list '{name}' is of fact '{fact}', not '{pattern.get('fact')}'",
+                file=rel, code=code, path=f"{here}.use",
+            )  # fmt: skip
+        when[i] = {**pattern, "any": [dict(cond) for cond in conditions]}
+    return {**data, "when": when}
+
+
+def load_rule_file(
+    path: Path,
+    root: Path,
+    areas: Mapping[str, AreaSpec] | None = None,
+    alternatives: Alternatives | None = None,
+) -> RuleSpec:
     rel = _rel(path, root)
     data = read_yaml(path, root)
     code = data.get("code") if isinstance(data, dict) else None
     code = code if isinstance(code, str) else None
+    shared = alternatives if alternatives is not None else load_alternatives(root)
+    data = _expand_alternatives(data, shared, rel, code)
     if isinstance(data, dict) and "profiles" in data:
         raise RuleError(
             "rules no longer list their profiles: each profile selects its rules by area and "
@@ -526,11 +605,14 @@ def load_pack(root: str | os.PathLike[str] | None = None) -> RulePack:
         digest.update(rel.encode() + b"\0" + path.read_bytes())
     if not profiles:
         raise RuleError("no profiles found in profiles/", file=str(base))
+    alternatives = load_alternatives(base)
+    if (base / ALTERNATIVES_FILE).is_file():
+        digest.update(b"alternatives\0" + (base / ALTERNATIVES_FILE).read_bytes())
     rules: list[tuple[str, RuleSpec]] = []
     files: dict[str, str] = {}
     for path in rule_files(base):
         rel = _rel(path, base)
-        rule = load_rule_file(path, base, areas)
+        rule = load_rule_file(path, base, areas, alternatives)
         for code in (rule.code, *rule.aliases):
             if code in files:
                 raise RuleError(

@@ -117,6 +117,22 @@ class Derive(_Strict):
     area: AreaId
 
 
+class NamedAlternatives(_Strict):
+    """A list of alternatives that several rules share (`rules/alternatives.yaml`); a rule
+    takes it as its pattern's `any` with `any: {use: <name>}`."""
+
+    fact: Literal["client", "person", "event", "involvement", "summary", "candidate"]
+    title: Annotated[str, Field(min_length=3, max_length=200)]
+    source: Source
+    any: list[Condition] = Field(min_length=1, description="alternatives: at least one holds")
+
+
+class AlternativesFile(_Strict):
+    """`rules/alternatives.yaml`: the shared lists of alternatives, by name."""
+
+    alternatives: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")], NamedAlternatives]
+
+
 class RuleSpec(_Strict):
     """One clinical rule: one file `rules/<area>/<CODE>-<slug>.yaml`."""
 
