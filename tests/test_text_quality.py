@@ -23,6 +23,8 @@ ARTIFACTS = {
     "an unfilled slot": re.compile(r"\{[a-z_.|]+\}"),
     "space before a comma": re.compile(r" ,"),
     "empty brackets": re.compile(r"\(\s*\)"),
+    # "close to your low mood began": a preposition that needs a noun before a clause
+    "a clause where a noun belongs": re.compile(r"\b(?:around|close to|far from) your low mood"),
     # a value in brackets set inside the template's own: nested brackets are square
     "round brackets inside round brackets": re.compile(r"\([^()\n]*\([^()\n]*\)[^()\n]*\)"),
 }

@@ -121,7 +121,10 @@ _FIELD_NOTES: dict[str, str] = {
     "LifeEvent.people": "Ids of the people involved; each must be in `people`.",
     "LifeEvent.valence": "Whether the client experienced the event as positive or negative.",
     "LifeEvent.role_change": "For a role transition: the role left and the role entered.",
-    "LifeEvent.description": "What happened, in the clinician's words. Never shown in errors.",
+    "LifeEvent.description": "What happened, as a short phrase ('moved from Uganda to Canada'): "
+    "it names the event in every sentence the formulation writes, the statement for the "
+    "patient included, so keep timing and caveats in their fields and longer notes in the "
+    "case's `notes`. Never shown in errors.",
     # RoleEffect
     "RoleEffect.role": "The client's role.",
     "RoleEffect.change": "Whether the event started, ended or changed that role.",

@@ -96,13 +96,16 @@ def _pack_slot(
     return _slot(number, key, fill_fields(template, {"weeks": weeks, "area_phrase": area_phrase}))
 
 
+# words that need a noun after them: "close to the time your low mood began"
+_BEFORE_A_NOUN = ("around", "close to", "far from")
+
+
 def _spoken_when(fact: Fact, field: str) -> str:
     """`when_text` as said to the patient: about their low mood, not "the onset"."""
-    return (
-        when_text(fact, field)
-        .replace("the onset", "your low mood began")
-        .replace("around your low mood began", "around the time your low mood began")
-    )
+    text = when_text(fact, field).replace("the onset", "your low mood began")
+    for words_before in _BEFORE_A_NOUN:
+        text = text.replace(f"{words_before} your low", f"{words_before} the time your low")
+    return text
 
 
 def _spoken(name: str) -> str:
