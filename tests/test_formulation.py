@@ -376,3 +376,22 @@ def test_with_no_area_present_the_reasons_name_the_area_with_most_evidence() -> 
     assert len(openings) == len(set(openings)), asked
     empty = formulate(Case.model_validate({"format_version": 2, "id": "e"}))
     assert empty.primary_focus is None and empty.focus.reasons == []
+
+
+def test_the_statement_names_an_undated_event_without_a_time() -> None:
+    def link(event: dict[str, object]) -> str:
+        case = {"format_version": 2, "id": "c", "events": [
+            {"id": "job", "type": "new_job", "subject": "client", "ongoing": True,
+             "description": "the new job", "role_change": {"old": "clerk", "new": "manager"},
+             **event}]}  # fmt: skip
+        f = formulate(case)
+        assert f.primary_focus == "role_transition"
+        return next(s.text for s in f.statement.slots if s.name == "link")
+
+    # "this is when things started: the new job, at an unknown time" said nothing
+    undated = link({})
+    assert undated.endswith("got heavier: the new job.") and "unknown time" not in undated
+    dated = link({"months_from_onset": -2})
+    assert dated.endswith("the new job, 2 months before your low mood began.")
+    in_words = link({"relation_to_onset": "before_onset", "interval": "short"})
+    assert in_words.endswith("the new job, shortly before your low mood began.")

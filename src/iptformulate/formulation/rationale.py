@@ -23,10 +23,13 @@ def words(value: Any) -> str:
     return str(value).replace("_", " ")
 
 
+UNKNOWN_TIME = "at an unknown time"  # when_text of a death or event not placed at all
+
+
 def months_text(offset: Any) -> str:
     """A signed offset from onset in words."""
     if not isinstance(offset, int) or offset == UNKNOWN_OFFSET:
-        return "at an unknown time"
+        return UNKNOWN_TIME
     if offset == 0:
         return "around the onset"
     unit = "month" if abs(offset) == 1 else "months"
@@ -58,7 +61,7 @@ def when_text(fact: Fact, field: str) -> str:
     prefix = field[: -len("offset")] if field.endswith("offset") else ""
     near = str(fact.get(f"{prefix}near_onset", "unknown"))
     relation = str(fact.get(f"{prefix}relation", "unknown"))
-    return _IN_WORDS.get((near, relation), "at an unknown time")
+    return _IN_WORDS.get((near, relation), UNKNOWN_TIME)
 
 
 class Names:

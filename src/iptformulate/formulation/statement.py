@@ -12,7 +12,7 @@ from ..facts import Fact
 from . import catalogue
 from .context import Bound, Context, join
 from .model import AreaId, PatientStatement, SessionPlan, StatementSlot, trusted
-from .rationale import field_names, fill_fields, when_text, words
+from .rationale import UNKNOWN_TIME, field_names, fill_fields, when_text, words
 
 StatementKey = Literal["permission", "diagnosis", "sick_role", "link", "area", "plan", "agreement"]
 STATEMENT_ORDER: tuple[StatementKey, ...] = (
@@ -119,19 +119,19 @@ def _link_phrase(ctx: Context, bounds: Sequence[Bound], data: catalogue.Statemen
     facts = [fact for bound in bounds for fact in bound.values()]
     dated = [fact for fact in facts if _is_death_or_event(fact)]
     for fact in sorted(dated, key=lambda f: -ctx.linked(f)):
+        phrases = data.link_phrases
         if fact["kind"] == "person":
-            return fill_fields(
-                data.link_phrases["death"],
-                {
-                    "person": _spoken(ctx.names.display(fact)),
-                    "when": _spoken_when(fact, "death_offset"),
-                },
-            )
-        ref = str(fact["ref"] if fact["kind"] == "event" else fact["event_ref"])
-        return fill_fields(
-            data.link_phrases["event"],
-            {"event": ctx.names.event(ref), "when": _spoken_when(fact, "offset")},
-        )
+            when = _spoken_when(fact, "death_offset")
+            values = {"person": _spoken(ctx.names.display(fact)), "when": when}
+            timed, undated = phrases["death"], phrases.get("death_undated")
+        else:
+            when = _spoken_when(fact, "offset")
+            ref = str(fact["ref"] if fact["kind"] == "event" else fact["event_ref"])
+            values = {"event": ctx.names.event(ref), "when": when}
+            timed, undated = phrases["event"], phrases.get("event_undated")
+        # "this is when things started: X, at an unknown time" says nothing: name it alone
+        template = undated if undated is not None and when == UNKNOWN_TIME else timed
+        return fill_fields(template, values)
     for fact in facts:
         if fact["kind"] == "person":
             return fill_fields(

@@ -174,8 +174,11 @@ class StatementData(_Data):
     link_without_event: str
     no_focus: str
     severity: str
-    link_phrases: dict[Literal["death", "event", "relationship"], str] = Field(
-        description="How the linked evidence is named in the link slot: {person} {event} {when}"
+    link_phrases: dict[
+        Literal["death", "event", "death_undated", "event_undated", "relationship"], str
+    ] = Field(
+        description="How the linked evidence is named in the link slot: {person} {event} {when}; "
+        "the `_undated` ones, when given, for a death or event whose time is not known at all"
     )
     instrument_names: dict[str, str] = Field(default_factory=dict)
 
