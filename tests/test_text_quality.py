@@ -21,6 +21,12 @@ ARTIFACTS = {
         r"\bNone\b|\bleft escalates\b|\bare left unresolved\b"
     ),
     "an unfilled slot": re.compile(r"\{[a-z_.|]+\}"),
+    "a count that does not agree with its noun": re.compile(r"\b1 people\b"),
+    # an event's description is a phrase of its own ("Moved 400 km ..."): the rationales start
+    # with it rather than set it, capitalised, inside a sentence
+    "a description set mid-sentence": re.compile(
+        r"\b(?:Alongside|consequences of|Since) [A-Z][a-z]+ed\b"
+    ),
     "space before a comma": re.compile(r" ,"),
     "empty brackets": re.compile(r"\(\s*\)"),
     # "close to your low mood began": a preposition that needs a noun before a clause

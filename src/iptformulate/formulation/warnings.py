@@ -90,14 +90,18 @@ def case_warnings(ctx: Context, fallback: bool, engine: str) -> list[Warning_]:
         out.append(_NO_PEOPLE)
     unplaced = [p.id for p in case.people if p.ring is None]
     if unplaced:
-        out.append(_warning("missing_data", f"{len(unplaced)} people have no "
-                            "closeness ring; closeness rules cannot use them."))  # fmt: skip
+        one = len(unplaced) == 1
+        out.append(_warning("missing_data", f"{len(unplaced)} "
+                            f"{'person has' if one else 'people have'} no closeness ring; "
+                            "closeness rules cannot use them."))  # fmt: skip
     offsets = case.offsets()
     undated = [e.id for e in case.events if offsets.get(e.id) is None]
     undated += [p.id for p in case.people if p.status == "deceased" and offsets.get(p.id) is None]
     if undated:
-        out.append(_warning("missing_data", f"{len(undated)} events or deaths have "
-                            "no date: their link to onset cannot be judged ("
+        one = len(undated) == 1
+        out.append(_warning("missing_data", f"{len(undated)} "
+                            f"{'event or death has' if one else 'events or deaths have'} no "
+                            f"date: {'its' if one else 'their'} link to onset cannot be judged ("
                             + ", ".join(sorted(undated)[:5]) + ")."))  # fmt: skip
     if case.network.longstanding_isolation is None and case.network.withdrew_since_onset is None:
         out.append(_NO_ISOLATION)
