@@ -334,3 +334,13 @@ def test_every_bundled_example_renders_in_all_formats() -> None:
         assert f.case_id in text.render(f)
         assert "<script" not in html.render(f).lower()
         assert Formulation.model_validate_json(json_render.render(f)) == f
+
+
+def test_the_plan_is_named_by_its_title_not_its_key() -> None:
+    from iptformulate import examples, formulate
+
+    f = formulate(examples.load("adolescent_divorce"), profile="ipt-a")
+    assert f.plan.format == "ipt_a" and f.plan.title.startswith("IPT for adolescents")
+    for fmt in ("text", "markdown", "html"):
+        out = render(f, fmt)
+        assert "IPT for adolescents (IPT-A" in out and "ipt a" not in out, fmt

@@ -25,7 +25,10 @@ ARTIFACTS = {
     # an event's description is a phrase of its own ("Moved 400 km ..."): the rationales start
     # with it rather than set it, capitalised, inside a sentence
     "a description set mid-sentence": re.compile(
-        r"\b(?:Alongside|consequences of|Since) [A-Z][a-z]+ed\b"
+        r"\b(?:Alongside|consequences of|Since|as seen in) [A-Z][a-z]+ed\b"
+    ),
+    "an area label capitalised mid-sentence": re.compile(
+        r"\bSuits (?:Grief|Role|Interpersonal|Loss|Life|Disputes|Loneliness)\b"
     ),
     "space before a comma": re.compile(r" ,"),
     "empty brackets": re.compile(r"\(\s*\)"),

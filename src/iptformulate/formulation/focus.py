@@ -11,7 +11,7 @@ from typing import NamedTuple, cast
 
 from .catalogue import FocusPolicy
 from .model import Alternative, AreaResult, FocusDecision, Override, trusted
-from .rationale import fill_fields, words
+from .rationale import fill_fields, inside_sentence, words
 
 
 class Candidate(NamedTuple):
@@ -85,21 +85,13 @@ def _deciding_reason(
     """The deciding key in words: its comparison sentence (`<key>_over`, naming the rival) when
     the policy has one, else the key's own sentence."""
     name = _deciding_key(policy, keys, winner, loser)
-    slots = {"area": winner.label, "rival": _inside_sentence(loser.label)}
+    slots = {"area": winner.label, "rival": inside_sentence(loser.label)}
     if name == "patient_importance" and winner.concern:
         # the importance came from what the client named, not from a rating: say what it was
         concern = policy.reasons.get("patient_importance_concern")
         if concern is not None:
             return fill_fields(concern, {**slots, "concern": winner.concern})
     return fill_fields(policy.reasons.get(f"{name}_over", policy.reasons[name]), slots)
-
-
-def _inside_sentence(label: str) -> str:
-    """An area label set inside a sentence: "Role transition" -> "role transition" (an
-    initialism such as "IPT" keeps its capitals)."""
-    if len(label) > 1 and label[0].isupper() and label[1].islower():
-        return label[0].lower() + label[1:]
-    return label
 
 
 def choose_focus(

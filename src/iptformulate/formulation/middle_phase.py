@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from ..scoring import AreaScore
 from .context import Bound, Context, join
 from .model import AreaResult, MiddlePhasePlan, TechniqueOut, trusted
-from .rationale import format_fields, words
+from .rationale import format_fields, inside_sentence, words
 
 
 def _evidence_phrase(ctx: Context, bounds: Sequence[Bound]) -> str:
@@ -29,7 +29,8 @@ def _evidence_phrase(ctx: Context, bounds: Sequence[Bound]) -> str:
                     events.append(name)
     if people:
         return "the relationship with " + join(people[:3])
-    return join(events[:3]) if events else "the inventory as a whole"
+    # a description is a phrase of its own ("Started at a new school"): quoted, not run in
+    return join([f"“{e}”" for e in events[:3]]) if events else "the inventory as a whole"
 
 
 def middle_phase(
@@ -39,7 +40,7 @@ def middle_phase(
     plan = entry.subtypes.get(area.subtype or "", entry.default)
     because = [f.code for f in score.core + score.subtype_votes]
     values = {
-        "area": area.label,
+        "area": inside_sentence(area.label),
         "subtype": words(area.subtype or "this"),
         "evidence": _evidence_phrase(ctx, bounds),
     }

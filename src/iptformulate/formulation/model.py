@@ -172,6 +172,9 @@ class Phase(_Out):
 
 class SessionPlan(_Out):
     format: str
+    title: str = Field(
+        default="", description="The plan's name in words, from `rules/plans.yaml`."
+    )
     total_sessions: str
     cadence: str
     phases: list[Phase]

@@ -54,6 +54,7 @@ def session_plan(ctx: Context) -> SessionPlan:
         SessionPlan,
         {
             "format": key,
+            "title": data.title,
             "total_sessions": data.total_sessions,
             "cadence": data.cadence,
             "phases": phases,

@@ -23,6 +23,14 @@ def words(value: Any) -> str:
     return str(value).replace("_", " ")
 
 
+def inside_sentence(label: str) -> str:
+    """An area label set inside a sentence: "Role transition" -> "role transition" (an
+    initialism such as "IPT" keeps its capitals)."""
+    if len(label) > 1 and label[0].isupper() and label[1].islower():
+        return label[0].lower() + label[1:]
+    return label
+
+
 UNKNOWN_TIME = "at an unknown time"  # when_text of a death or event not placed at all
 
 

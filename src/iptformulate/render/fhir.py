@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._version import __version__
 from ..formulation.model import AreaResult, FindingOut, Formulation
-from .text import area_label, focus_line, words
+from .text import area_label, focus_line, plan_summary, words
 
 if TYPE_CHECKING:
     from fhir.resources.R4B.bundle import Bundle
@@ -284,9 +284,7 @@ def bundle_data(f: Formulation, case: Case | None = None, *, names: bool = False
                 "status": "active" if agreed else "draft",
                 "intent": "plan" if agreed else "proposal",
                 "title": f"IPT plan: {area_label(f, focus)}",
-                "description": (
-                    f"{words(f.plan.format)}: {f.plan.total_sessions} sessions, {f.plan.cadence}"
-                ),
+                "description": plan_summary(f),
                 "subject": _ref(patient),
                 "supportingInfo": [_ref(impression)],
                 "goal": [_ref(url) for _, url in goal_urls],

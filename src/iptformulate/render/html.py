@@ -17,6 +17,7 @@ from .text import (
     flags,
     focus_line,
     ordered_warnings,
+    plan_summary,
     secondary,
     sources_text,
     subtype_text,
@@ -174,8 +175,7 @@ def _plan(f: Formulation) -> str:
     phases = " → ".join(f"{esc(ph.name)} ({esc(ph.sessions)})" for ph in plan.phases)
     extra = f'<p class="iptf-muted">{phases}</p>' if phases else ""
     return (
-        f"<h4>Plan</h4><p>{esc(words(plan.format))}: {esc(plan.total_sessions)} sessions, "
-        f"{esc(plan.cadence)}</p>{extra}"
+        f"<h4>Plan</h4><p>{esc(plan_summary(f))}</p>{extra}"
     )
 
 

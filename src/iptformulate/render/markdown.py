@@ -174,7 +174,7 @@ def _plan(f: Formulation) -> list[str]:
     lines = [
         "## Session plan",
         "",
-        f"- **Format:** {escape(words(plan.format))}",
+        f"- **Format:** {escape(plan.title or words(plan.format))}",
         f"- **Sessions:** {escape(plan.total_sessions)}, {escape(plan.cadence)}",
         f"- **Source:** {escape(plan.source)}",
         "",

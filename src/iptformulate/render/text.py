@@ -46,6 +46,12 @@ def words(value: str | None) -> str:
     return "" if value is None else value.replace("_", " ")
 
 
+def plan_summary(f: Formulation) -> str:
+    """The session plan in one line: its name, its sessions and their cadence."""
+    plan = f.plan
+    return f"{plan.title or words(plan.format)}: {plan.total_sessions} sessions, {plan.cadence}"
+
+
 def area_result(f: Formulation, area: str | None) -> AreaResult | None:
     """The result for an area given as a plain string (None if the profile lacks it)."""
     for key, result in f.areas.items():
@@ -205,9 +211,7 @@ def render(f: Formulation) -> str:
     if names:
         lines.append("")
         lines.extend(_wrap("; ".join(names), "Techniques: ", "  "))
-    plan = f.plan
-    schedule = f"{words(plan.format)}, {plan.total_sessions} sessions, {plan.cadence}"
-    lines.extend(_wrap(schedule, "Plan: ", "  "))
+    lines.extend(_wrap(plan_summary(f), "Plan: ", "  "))
 
     warnings = ordered_warnings(f)
     if warnings:
