@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from ..errors import ProfileError, RuleError, format_loc
-from ..facts import FACT_FIELDS, GRIEF_SIGNS, UNKNOWN_OFFSET, build_facts
+from ..facts import FACT_FIELDS, GRIEF_SIGNS, UNKNOWN_COUNT, UNKNOWN_OFFSET, build_facts
 from ..limits import DEFAULT_LIMITS, LimitProblem, read_regular, read_yaml_document
 from .cache import parsed
 from .catalogues import CATALOGUES, validate_catalogue
@@ -119,22 +119,34 @@ def _type_problem(kind: str, name: str, op: str, value: Any) -> str | None:
     return None
 
 
-# Offset fields hold a large sentinel when the timing is unknown (facts.UNKNOWN_OFFSET), so a
-# test open above (gt, gte with no lt, lte) also matches every undated event or death unless the
-# pattern asks for the timing field that says the offset is known.
-_OPEN_ABOVE = {"offset": "timing", "death_offset": "death_timing"}
+# Numbers the case leaves unknown hold a sentinel: offsets a large one (facts.UNKNOWN_OFFSET),
+# counts and ranks -1 (facts.UNKNOWN_COUNT). A test open on the sentinel's side (gt or gte with no
+# upper bound on an offset; lt or lte with no lower bound on a count or rank) also matches every
+# unknown, so the loader asks for the bound, or for the field that says the value is known.
+_HIGH_SENTINEL = {"offset": "timing", "death_offset": "death_timing"}
+_LOW_SENTINEL = frozenset(
+    {"prior_episodes", "comorbidity", "conflict_rank", "support_rank", "contact_rank",
+     "nearness", "death_nearness"}
+)  # fmt: skip
 
 
 def _sentinel_problem(name: str, value: Any, where: Mapping[str, Any]) -> str | None:
-    """Why a comparison on an offset field would match an unknown offset, or None."""
-    guard = _OPEN_ABOVE.get(name)
-    if guard is None or not isinstance(value, Op) or where.get(guard) == "known":
+    """Why a comparison would also match the field's unknown value, or None."""
+    if not isinstance(value, Op):
         return None
     ops = dict(value.items())
-    if ("gt" in ops or "gte" in ops) and "lt" not in ops and "lte" not in ops:
+    above = "gt" in ops or "gte" in ops
+    below = "lt" in ops or "lte" in ops
+    guard = _HIGH_SENTINEL.get(name)
+    if guard is not None and where.get(guard) != "known" and above and not below:
         return (
-            f"an unknown '{name}' is {UNKNOWN_OFFSET}, which passes this test; bound it above "
-            f"(lt, lte) or add '{guard}: known' to the pattern's where"
+            f"an unknown '{name}' is {UNKNOWN_OFFSET}, which passes this test; bound it "
+            f"above (lt, lte) or add '{guard}: known' to the pattern's where"
+        )
+    if name in _LOW_SENTINEL and below and not above:
+        return (
+            f"an unknown '{name}' is {UNKNOWN_COUNT}, which passes this test; bound it "
+            f"below: gte: 0 leaves unknowns out, gte: {UNKNOWN_COUNT} keeps them in on purpose"
         )
     return None
 
