@@ -118,8 +118,8 @@ def _link_phrase(ctx: Context, bounds: Sequence[Bound], data: catalogue.Statemen
     The death or event most closely linked to onset comes first (F4), then any other."""
     facts = [fact for bound in bounds for fact in bound.values()]
     dated = [fact for fact in facts if _is_death_or_event(fact)]
+    phrases = data.link_phrases
     for fact in sorted(dated, key=lambda f: -ctx.linked(f)):
-        phrases = data.link_phrases
         if fact["kind"] == "person":
             when = _spoken_when(fact, "death_offset")
             values = {"person": _spoken(ctx.names.display(fact)), "when": when}

@@ -316,22 +316,37 @@ def load_alternatives(root: Path) -> dict[str, tuple[str, list[Any]]]:
     spec: AlternativesFile = _validate(AlternativesFile, data, rel, None)
     out: dict[str, tuple[str, list[Any]]] = {}
     for name, named in spec.alternatives.items():
-        fields = FACT_FIELD_NAMES[named.fact]
         for j, cond in enumerate(named.any):
-            for field_name, value in cond.items():
-                here = f"alternatives.{name}.any[{j}].{field_name}"
-                if field_name not in fields:
-                    raise RuleError(
-                        f"fact '{named.fact}' has no field '{field_name}' (see docs/facts.md)",
-                        file=rel, path=here,
-                    )  # fmt: skip
-                tests = value.items() if isinstance(value, Op) else [("eq", value)]
-                for op, operand in tests:
-                    problem = _type_problem(named.fact, field_name, op, operand)
-                    if problem is not None:
-                        raise RuleError(problem, file=rel, path=f"{here}.{op}")
+            _check_condition(named.fact, cond, cond, rel, None, f"alternatives.{name}.any[{j}]")
         out[name] = (named.fact, data["alternatives"][name]["any"])
     return out
+
+
+def _check_condition(
+    fact: str,
+    cond: Mapping[str, Any],
+    where: Mapping[str, Any],
+    rel: str,
+    code: str | None,
+    label: str,
+) -> None:
+    """Refuse a condition that names a field the fact lacks, would also match an unknown value
+    (`where`: every condition that holds beside it), or compares across types."""
+    fields = FACT_FIELD_NAMES[fact]
+    for name, value in cond.items():
+        if name not in fields:
+            raise RuleError(
+                f"fact '{fact}' has no field '{name}' (see docs/facts.md)",
+                file=rel, code=code, path=f"{label}.{name}",
+            )  # fmt: skip
+        sentinel = _sentinel_problem(name, value, where)
+        if sentinel is not None:
+            raise RuleError(sentinel, file=rel, code=code, path=f"{label}.{name}")
+        tests = value.items() if isinstance(value, Op) else [("eq", value)]
+        for op, operand in tests:
+            problem = _type_problem(fact, name, op, operand)
+            if problem is not None:
+                raise RuleError(problem, file=rel, code=code, path=f"{label}.{name}.{op}")
 
 
 def _expand_alternatives(
@@ -462,22 +477,7 @@ def _lint(rule: RuleSpec, rel: str) -> None:
                     "an alternative with no condition always holds; give it a condition or "
                     "drop the 'any' list", file=rel, code=rule.code, path=label,
                 )  # fmt: skip
-            for name, value in cond.items():
-                if name not in fields:
-                    raise RuleError(
-                        f"fact '{pattern.fact}' has no field '{name}' (see docs/facts.md)",
-                        file=rel, code=rule.code, path=f"{label}.{name}",
-                    )  # fmt: skip
-                sentinel = _sentinel_problem(name, value, {**pattern.where, **cond})
-                if sentinel is not None:
-                    raise RuleError(sentinel, file=rel, code=rule.code, path=f"{label}.{name}")
-                tests = value.items() if isinstance(value, Op) else [("eq", value)]
-                for op, operand in tests:
-                    problem = _type_problem(pattern.fact, name, op, operand)
-                    if problem is not None:
-                        raise RuleError(
-                            problem, file=rel, code=rule.code, path=f"{label}.{name}.{op}"
-                        )
+            _check_condition(pattern.fact, cond, {**pattern.where, **cond}, rel, rule.code, label)
         seen[alias] = pattern.fact
     for name in rule.evidence_aliases():
         if name not in seen:
