@@ -121,10 +121,10 @@ _FIELD_NOTES: dict[str, str] = {
     "LifeEvent.people": "Ids of the people involved; each must be in `people`.",
     "LifeEvent.valence": "Whether the client experienced the event as positive or negative.",
     "LifeEvent.role_change": "For a role transition: the role left and the role entered.",
-    "LifeEvent.description": "What happened, as a short phrase ('moved from Uganda to Canada'): "
-    "it names the event in every sentence the formulation writes, the statement for the "
-    "patient included, so keep timing and caveats in their fields and longer notes in the "
-    "case's `notes`. Never shown in errors.",
+    "LifeEvent.description": "What happened, as a short phrase ('moved abroad for her "
+    "husband's job'): it names the event in every sentence the formulation writes, the "
+    "statement for the patient included, so keep timing and caveats in their fields and "
+    "longer notes in the case's `notes`. Never shown in errors.",
     # RoleEffect
     "RoleEffect.role": "The client's role.",
     "RoleEffect.change": "Whether the event started, ended or changed that role.",
@@ -380,6 +380,13 @@ _READING_ROWS: list[tuple[str, str]] = [
     (
         'weekly IPT together with an antidepressant',
         '`format: combined`; `brief` is a shortened course (8 sessions or fewer)',
+    ),
+    (
+        '"moved abroad for her husband\'s job recently; how long ago is not stated"',
+        "`description: moved abroad for her husband's job` with `interval: short`: the "
+        "description is the phrase every sentence names the event by, the patient's "
+        "statement included; what the notes leave out is left out of the fields, not "
+        "written into the description",
     ),
 ]
 """Phrases of case write-ups and the fields that record them."""
