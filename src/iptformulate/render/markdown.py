@@ -17,6 +17,7 @@ from .text import (
     focus_line,
     join_sentences,
     ordered_warnings,
+    plan_name,
     secondary,
     sources_text,
     unknown_lines,
@@ -174,7 +175,7 @@ def _plan(f: Formulation) -> list[str]:
     lines = [
         "## Session plan",
         "",
-        f"- **Format:** {escape(plan.title or words(plan.format))}",
+        f"- **Format:** {escape(plan_name(f))}",
         f"- **Sessions:** {escape(plan.total_sessions)}, {escape(plan.cadence)}",
         f"- **Source:** {escape(plan.source)}",
         "",

@@ -46,10 +46,15 @@ def words(value: str | None) -> str:
     return "" if value is None else value.replace("_", " ")
 
 
+def plan_name(f: Formulation) -> str:
+    """The session plan's title, or its format in words when it has none."""
+    return f.plan.title or words(f.plan.format)
+
+
 def plan_summary(f: Formulation) -> str:
     """The session plan in one line: its name, its sessions and their cadence."""
     plan = f.plan
-    return f"{plan.title or words(plan.format)}: {plan.total_sessions} sessions, {plan.cadence}"
+    return f"{plan_name(f)}: {plan.total_sessions} sessions, {plan.cadence}"
 
 
 def area_result(f: Formulation, area: str | None) -> AreaResult | None:
